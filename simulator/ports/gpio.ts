@@ -41,9 +41,14 @@ export class SimGpioLine implements GpioLine {
     return this.pull === 'up' ? 1 : 0;
   }
 
-  private update(): void {
+  private update(driveChanged = false): void {
     const v = this.level();
-    if (v === this.last) return;
+    if (v === this.last) {
+      // Released to high impedance at the same level: the far end must still re-evaluate,
+      // since this line no longer drives anything.
+      if (driveChanged) for (const o of [...this.observers]) o(v);
+      return;
+    }
     this.last = v;
     this.changes++;
     for (const o of [...this.observers]) o(v);
@@ -75,9 +80,10 @@ export class SimGpioLine implements GpioLine {
 
   async setDirection(direction: Direction, value: Level = 0): Promise<void> {
     if (!this.open) throw new PortClosedError(this.name);
+    const changed = direction !== this.dir;
     this.dir = direction;
     if (direction === 'out') this.out = value;
-    this.update();
+    this.update(changed);
   }
 
   watch(edge: Edge, listener: (value: Level) => void): () => void {
@@ -107,7 +113,7 @@ export class SimGpioLine implements GpioLine {
     this.update();
   }
 
-  /** Called synchronously on every level change, whoever caused it. */
+  /** Called synchronously on every level change (and direction change), whoever caused it. */
   observe(fn: (v: Level) => void): () => void {
     this.observers.push(fn);
     return () => {

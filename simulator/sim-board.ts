@@ -1,0 +1,92 @@
+import { DeviceError } from '../src/errors.js';
+import type { BoardDescription } from '../src/hal/board.js';
+import type { BoardPorts } from '../src/hal/board-ports.js';
+import type { KeyName } from '../src/hal/keypad/keys.js';
+import type { Clock, Direction, Level } from '../src/hal/ports.js';
+import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
+import { SimGpioChip, type Pull } from './ports/gpio.js';
+import { SimI2cBus } from './ports/i2c-bus.js';
+import { createSerialPair, type SimSerialEnd } from './ports/serial-pair.js';
+
+/**
+ * The simulated board: the in-memory ports of a board description with a byte-level
+ * emulator at the far end of each, as the hardware would have. The terminal gets `ports`
+ * and cannot tell it from a Pi; the simulator API and tests use the emulators.
+ */
+export class SimBoard {
+  readonly gpio = new SimGpioChip();
+  readonly i2c = new Map<string, SimI2cBus>();
+  /** The device side of each serial port, where the emulators listen. */
+  readonly deviceEnds = new Map<string, SimSerialEnd>();
+  private readonly terminalEnds = new Map<string, SimSerialEnd>();
+  readonly keypad: MatrixKeypadEmulator;
+  readonly ports: BoardPorts;
+  /** Keys are pressed one press at a time, whoever asks. */
+  private keyChain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly board: BoardDescription,
+    readonly clock: Clock,
+    options: { serialTiming?: boolean } = {},
+  ) {
+    const d = board.devices;
+    // The electrical set-up of the board: pull-ups on the keypad columns and the PN532 IRQ.
+    const pulls = new Map<number, Pull>();
+    for (const c of d.keypad.columns) pulls.set(c, 'up');
+    if (d.reader.irq !== undefined) pulls.set(d.reader.irq, 'up');
+    for (const [line, pull] of pulls) this.gpio.line(`GPIO${line}`, { pull });
+
+    for (const [name] of Object.entries(board.i2c)) this.i2c.set(name, new SimI2cBus(`sim:${name}`, { record: false }));
+    for (const [name, s] of Object.entries(board.serial)) {
+      const [term, dev] = createSerialPair(clock, { paths: [s.path, `${s.path}#device`], baudRate: s.baudRate, timing: options.serialTiming ?? false });
+      this.terminalEnds.set(name, term);
+      this.deviceEnds.set(name, dev);
+    }
+
+    const rows = d.keypad.rows.map((n) => this.gpio.line(`GPIO${n}`, { direction: 'out', initial: 0 }));
+    const cols = d.keypad.columns.map((n) => this.gpio.line(`GPIO${n}`));
+    this.keypad = new MatrixKeypadEmulator(rows, cols, d.keypad.keymap);
+
+    this.ports = {
+      gpio: async (line: number, direction: Direction, opts: { initial?: Level } = {}) => {
+        const [lo, hi] = board.gpioRange;
+        if (line < lo || line > hi) throw new DeviceError('GPIO_RANGE', `GPIO${line}: board ${board.name} has GPIO${lo}-GPIO${hi}`);
+        const l = this.gpio.line(`GPIO${line}`);
+        await l.setDirection(direction, opts.initial ?? 0);
+        return l;
+      },
+      i2c: async (name: string) => {
+        const bus = this.i2c.get(name);
+        if (!bus) throw new DeviceError('BOARD_PORT', `board ${board.name} has no I2C bus '${name}'`);
+        return bus;
+      },
+      serial: async (name: string) => {
+        const end = this.terminalEnds.get(name);
+        if (!end) throw new DeviceError('BOARD_PORT', `board ${board.name} has no serial port '${name}'`);
+        return end;
+      },
+      close: async () => {
+        for (const e of this.terminalEnds.values()) await e.close();
+      },
+    };
+  }
+
+  /** Presses keys in order as a finger would: held 50 ms, 30 ms between keys. */
+  pressKeys(keys: readonly KeyName[], timing: { holdMs?: number; gapMs?: number } = {}): Promise<void> {
+    const run = this.keyChain.then(async () => {
+      for (const k of keys) await this.keypad.press(k, this.clock, { holdMs: timing.holdMs ?? 50, gapMs: timing.gapMs ?? 30 });
+    });
+    this.keyChain = run.catch(() => {});
+    return run;
+  }
+
+  /** The four status LEDs as lit or not, read off their lines. */
+  leds(): boolean[] {
+    const { leds, activeHigh } = this.board.devices.indicators;
+    return leds.map((n) => {
+      const l = this.gpio.get(`GPIO${n}`);
+      if (!l || l.direction !== 'out') return false;
+      return (l.level() === 1) === activeHigh;
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { isKeyName, type KeyName } from '../../src/hal/keypad/keys.js';
+import type { Terminal } from '../../src/terminal.js';
+import type { SimBoard } from '../sim-board.js';
+
+const MAX_BODY = 64 * 1024;
+
+/** Endpoints of CONTRACT.md that later work provides; until then they say who will. */
+const NOT_YET: [RegExp, string][] = [
+  [/^\/api\/display\.png$/, 'the display as pixels comes with the SSD1306 emulator (issue 3, devices)'],
+  [/^\/api\/cards?$/, 'the virtual card catalog comes with the EMV issue (issue 4)'],
+  [/^\/api\/receipts(\/.*)?$/, 'receipts come with the printer issue (issue 7)'],
+  [/^\/api\/journal$/, 'the journal comes with the flows and journal issue (issue 8)'],
+  [/^\/api\/events$/, 'the live event stream comes with the simulator page issue (issue 9)'],
+  [/^\/api\/host(\/.*)?$/, 'the acquirer simulator comes with the host link issue (issue 6)'],
+];
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'the request body is not JSON');
+  }
+}
+
+function parseKeys(body: unknown): KeyName[] {
+  const keys = (body as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new HttpError(400, 'expected {"keys":[...]} with at least one key');
+  if (keys.length > 200) throw new HttpError(400, 'at most 200 keys a request');
+  for (const k of keys) {
+    if (!isKeyName(k)) throw new HttpError(400, `'${String(k)}' is not a key: use 0-9, ENTER, CANCEL, CLEAR, MENU, UP, DOWN`);
+  }
+  return keys as KeyName[];
+}
+
+/**
+ * The simulator API of CONTRACT.md on the sim board: the terminal's state and display, key
+ * presses through the keypad emulator, and the page at /.
+ */
+export class SimulatorServer {
+  private server: Server | null = null;
+
+  constructor(
+    private readonly terminal: Terminal,
+    private readonly board: SimBoard,
+  ) {}
+
+  private state() {
+    const { screen, status } = this.terminal.ctx;
+    return { display: { lines: screen.lines }, leds: this.board.leds(), flow: status.flow, idle: status.idle };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && (path === '/' || path === '/index.html')) {
+      const html = await readFile(fileURLToPath(new URL('./index.html', import.meta.url)));
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+      return;
+    }
+    if (method === 'GET' && path === '/api/state') return send(res, 200, this.state());
+    if (method === 'GET' && path === '/api/display') return send(res, 200, { lines: this.terminal.ctx.screen.lines });
+    if (path === '/api/keys') {
+      if (method !== 'POST') throw new HttpError(405, 'POST {"keys":[...]} to press keys');
+      const keys = parseKeys(await readJson(req));
+      await this.board.pressKeys(keys);
+      return send(res, 200, { pressed: keys.length, display: { lines: this.terminal.ctx.screen.lines } });
+    }
+    for (const [re, what] of NOT_YET) {
+      if (re.test(path)) return send(res, 501, { error: 'not implemented yet', message: what });
+    }
+    throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        const status = e instanceof HttpError ? e.status : 500;
+        const message = e instanceof Error ? e.message : String(e);
+        if (!res.headersSent) send(res, status, { error: message });
+        else res.end();
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}

@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ValidationError } from '../errors.js';
+import type { BoardPorts } from '../hal/board-ports.js';
+import { RealClock } from '../hal/clock.js';
+import { createLogger } from '../log.js';
+import { loadSettings } from '../store/config.js';
+import { Terminal } from '../terminal.js';
+import { parseLanguage } from '../ui/messages.js';
+import { parseArgs } from './args.js';
+import { loadBoard } from './board-loader.js';
+
+/** "127.0.0.1:7070" -> host and port, refused by name when malformed. */
+export function parseHostPort(s: string, flag: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ValidationError(`${flag} must be HOST:PORT, e.g. 127.0.0.1:7070 (got '${s}')`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** `--host tcp://H:P` or `tls://H:P`. */
+export function parseHostUrl(s: string): { tls: boolean; host: string; port: number } {
+  const m = /^(tcp|tls):\/\/(.+)$/.exec(s);
+  if (!m) throw new ValidationError(`--host must be tcp://HOST:PORT or tls://HOST:PORT (got '${s}')`);
+  return { tls: m[1] === 'tls', ...parseHostPort(m[2]!, '--host') };
+}
+
+/**
+ * `pos start`: the terminal on a board. On the sim board the devices are emulators in this
+ * process and the simulator API listens on --http. This module is the composition root:
+ * the one place in src/ that loads simulator/ (dynamically, only for a sim board), so the
+ * Pi's start-up never loads emulator code.
+ */
+export async function start(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const a = parseArgs(args, { flags: ['board', 'data', 'http', 'host', 'lang'] });
+  const board = await loadBoard(a.flags.get('board') ?? 'sim');
+  const dataDir = resolve(a.flags.get('data') ?? './data');
+  const http = parseHostPort(a.flags.get('http') ?? '127.0.0.1:7070', '--http');
+  const hostUrl = a.flags.get('host');
+  if (hostUrl) parseHostUrl(hostUrl);
+  mkdirSync(dataDir, { recursive: true });
+  const { log, flush } = createLogger({ dir: dataDir });
+  const settings = await loadSettings(dataDir);
+  const lang = a.flags.has('lang') ? parseLanguage(a.flags.get('lang')!) : settings.language;
+  const clock = new RealClock();
+
+  let ports: BoardPorts;
+  let server: { close(): Promise<void> } | null = null;
+  let sim: import('../../simulator/sim-board.js').SimBoard | null = null;
+  if (board.kind === 'sim') {
+    const { SimBoard } = await import('../../simulator/sim-board.js');
+    sim = new SimBoard(board, clock);
+    ports = sim.ports;
+  } else {
+    const { openLinuxPorts } = await import('../hal/linux/ports.js');
+    ports = openLinuxPorts(board, clock);
+  }
+  if (hostUrl) log.warn({ event: 'host.absent', host: hostUrl }, 'the host link is not built yet (issue 6): sales stop at the card');
+
+  const terminal = await Terminal.open({ board, ports, clock, log, settings, lang });
+  const loop = terminal.start();
+  if (sim) {
+    const { SimulatorServer } = await import('../../simulator/web/server.js');
+    const s = new SimulatorServer(terminal, sim);
+    const addr = await s.listen(http.host, http.port);
+    server = s;
+    log.info({ event: 'http.listening', url: `http://${addr.address}:${addr.port}` }, 'simulator page and API listening');
+  }
+  log.info({ event: 'terminal.ready', board: board.name, data: dataDir, lang, startupMs: Math.round(performance.now() - t0) }, 'terminal ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: 'terminal.stop', signal }, 'stopping');
+    await server?.close();
+    await terminal.stop();
+    await ports.close();
+    flush();
+  };
+  const stopped = new Promise<void>((done) => {
+    process.once('SIGINT', () => void stop('SIGINT').then(done));
+    process.once('SIGTERM', () => void stop('SIGTERM').then(done));
+  });
+  try {
+    await Promise.race([loop, stopped]);
+  } catch {
+    await stop('fault');
+    return 1;
+  }
+  await stopped;
+  return 0;
+}

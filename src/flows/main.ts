@@ -1,0 +1,88 @@
+import { CancelledError, TimeoutError } from '../errors.js';
+import { isDigitKey } from '../hal/keypad/keys.js';
+import type { TerminalContext } from '../runtime/context.js';
+import { nextKey } from '../runtime/prompt.js';
+import { t, type MessageKey } from '../ui/messages.js';
+import { messageScreen } from '../ui/screens.js';
+import { idle } from './idle.js';
+import { layout, show } from './layout.js';
+import { chooseFromMenu, comingSoon } from './menu.js';
+import { sale } from './sale.js';
+
+/**
+ * Shows a short message until a key is pressed or messageMs passes. A key pressed here is
+ * consumed: it dismisses the message, it does not start the next sale.
+ */
+async function notice(ctx: TerminalContext, signal: AbortSignal, title: MessageKey, text: MessageKey): Promise<void> {
+  show(ctx, messageScreen(layout(ctx), title, ['', t(ctx.lang, text)]));
+  try {
+    await nextKey(ctx, { signal, timeoutMs: ctx.settings.timeouts.messageMs, timeoutName: 'messageTimeout', cancelKey: false });
+  } catch (e) {
+    if (!(e instanceof TimeoutError)) throw e;
+  }
+}
+
+/**
+ * Runs one flow with its own signal (a child of the terminal's) and turns the ways a flow
+ * can end early into what the cashier sees: cancelled, timed out, device fault. A fault is
+ * logged with its code; the terminal goes back to idle and keeps running.
+ */
+async function runFlow(ctx: TerminalContext, signal: AbortSignal, name: string, title: MessageKey, flow: (s: AbortSignal) => Promise<unknown>): Promise<void> {
+  ctx.status.flow = name;
+  const controller = new AbortController();
+  const onStop = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onStop, { once: true });
+  try {
+    await flow(controller.signal);
+  } catch (e) {
+    if (signal.aborted) throw e;
+    if (e instanceof TimeoutError) {
+      ctx.log.info({ event: 'flow.timeout', flow: name, timeout: e.timeoutName }, 'flow timed out');
+      ctx.indicators?.error();
+      await notice(ctx, signal, title, 'flow.timeout');
+    } else if (e instanceof CancelledError) {
+      ctx.log.info({ event: 'flow.cancelled', flow: name, reason: e.reason }, 'flow cancelled');
+      await notice(ctx, signal, title, 'flow.cancelled');
+    } else {
+      ctx.log.error({ event: 'flow.fault', flow: name, err: e }, 'flow ended by a fault');
+      ctx.indicators?.error();
+      await notice(ctx, signal, title, 'flow.deviceError');
+    }
+  } finally {
+    signal.removeEventListener('abort', onStop);
+    controller.abort(new CancelledError('flow-ended'));
+    ctx.status.flow = null;
+  }
+}
+
+/** The terminal's main loop: idle, then whatever the key asks for, then idle again. */
+export async function runTerminal(ctx: TerminalContext, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    let key;
+    try {
+      key = await idle(ctx, signal);
+    } catch (e) {
+      if (signal.aborted) return;
+      throw e;
+    }
+    try {
+      if (isDigitKey(key)) {
+        await runFlow(ctx, signal, 'sale', 'sale.title', (s) => sale(ctx, s, key));
+      } else if (key === 'MENU') {
+        await runFlow(ctx, signal, 'menu', 'menu.title', async (s) => {
+          const choice = await chooseFromMenu(ctx, s);
+          if (choice === 'sale') {
+            ctx.status.flow = 'sale';
+            await sale(ctx, s);
+          } else if (choice) {
+            ctx.status.flow = choice;
+            await comingSoon(ctx, s, choice);
+          }
+        });
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import { CancelledError } from './errors.js';
+import { runTerminal } from './flows/main.js';
+import type { BoardDescription } from './hal/board.js';
+import type { BoardPorts } from './hal/board-ports.js';
+import { openDevices, type Devices } from './hal/devices.js';
+import type { Clock } from './hal/ports.js';
+import { TerminalStatus, type TerminalContext } from './runtime/context.js';
+import { KeyQueue } from './runtime/key-queue.js';
+import { Scheduler } from './runtime/scheduler.js';
+import { Screen } from './runtime/screen.js';
+import type { TerminalSettings } from './store/config.js';
+import type { Language } from './ui/messages.js';
+
+export interface TerminalOptions {
+  board: BoardDescription;
+  ports: BoardPorts;
+  clock: Clock;
+  log: Logger;
+  settings: TerminalSettings;
+  lang: Language;
+}
+
+/**
+ * The terminal, assembled: devices on the board's ports, the runtime services, and the
+ * main loop of the flows. `stop()` ends the loop and releases every device.
+ */
+export class Terminal {
+  readonly ctx: TerminalContext;
+  private readonly controller = new AbortController();
+  private loop: Promise<void> | null = null;
+
+  private constructor(
+    private readonly devices: Devices,
+    ctx: TerminalContext,
+  ) {
+    this.ctx = ctx;
+  }
+
+  static async open(o: TerminalOptions): Promise<Terminal> {
+    const devices = await openDevices(o.board, o.ports, o.clock, o.log);
+    // Without a pixel display the screen keeps its text (the simulator API still reads it);
+    // its size is the sim board's 128x64 OLED in 8x16 cells.
+    const columns = devices.display?.columns ?? 16;
+    const rows = devices.display?.rows ?? 4;
+    const cjk = devices.display?.cjk ?? true;
+    const lang: Language = cjk ? o.lang : 'en';
+    const ctx: TerminalContext = {
+      clock: o.clock,
+      log: o.log,
+      settings: o.settings,
+      lang,
+      screen: new Screen(columns, rows, cjk, devices.display, (err) => o.log.error({ event: 'display.fault', err }, 'display fault')),
+      keys: new KeyQueue(devices.keypad, o.clock),
+      scheduler: new Scheduler(o.clock, (task, err) => o.log.error({ event: 'task.fault', task, err }, 'scheduled task failed')),
+      status: new TerminalStatus(),
+      indicators: null,
+      reader: devices.reader,
+    };
+    return new Terminal(devices, ctx);
+  }
+
+  /** Starts the main loop; resolves when it ends (after stop(), or on a fault it cannot survive). */
+  start(): Promise<void> {
+    this.loop ??= runTerminal(this.ctx, this.controller.signal).catch((err) => {
+      this.ctx.log.fatal({ event: 'terminal.fault', err }, 'the main loop ended on a fault');
+      throw err;
+    });
+    return this.loop;
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort(new CancelledError('shutdown'));
+    await this.loop?.catch(() => {});
+    this.ctx.scheduler.close();
+    this.ctx.keys.close();
+    await this.devices.close();
+  }
+}

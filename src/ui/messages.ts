@@ -1,0 +1,104 @@
+import { ValidationError } from '../errors.js';
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export function isLanguage(s: unknown): s is Language {
+  return typeof s === 'string' && (LANGUAGES as readonly string[]).includes(s);
+}
+
+export function parseLanguage(s: string): Language {
+  if (!isLanguage(s)) throw new ValidationError(`--lang must be ${LANGUAGES.join(' or ')}, not '${s}'`);
+  return s;
+}
+
+/**
+ * Every text the terminal shows, in each language. Screens are 16 cells wide on the
+ * 128x64 OLED (a Chinese character takes two): each text is written to fit one line.
+ * {name} marks a value filled in at run time.
+ */
+const zh = {
+  'idle.prompt': '输入金额开始消费',
+  'sale.title': '消费',
+  'amount.label': '请输入金额:',
+  'amount.hint': '按确认键继续',
+  'amount.zero': '请输入金额',
+  'amount.tooLarge': '超过最大金额',
+  'amount.max': '最大 {amount}',
+  'card.present': '请挥卡/插卡/刷卡',
+  'card.cancelHint': '按取消键退出',
+  'card.noReader': '读卡器未连接',
+  'flow.timeout': '操作超时',
+  'flow.cancelled': '交易已取消',
+  'flow.deviceError': '设备故障',
+  'menu.title': '主菜单',
+  'menu.sale': '消费',
+  'menu.void': '撤销',
+  'menu.refund': '退货',
+  'menu.settle': '结算',
+  'menu.reprint': '重打印',
+  'menu.reports': '交易查询',
+  'menu.operators': '操作员管理',
+  'menu.diagnostics': '诊断',
+  'menu.settings': '设置',
+  'soon.void': '撤销当前批次消费',
+  'soon.refund': '退还已结算的消费',
+  'soon.settle': '与主机结算批次',
+  'soon.reprint': '重打最后的凭证',
+  'soon.reports': '交易明细与汇总',
+  'soon.operators': '操作员与密码',
+  'soon.diagnostics': '读卡器打印机自检',
+  'soon.settings': '商户与终端参数',
+  'soon.notYet': '功能即将提供',
+  'soon.back': '按任意键返回',
+} as const;
+
+export type MessageKey = keyof typeof zh;
+
+const en: Record<MessageKey, string> = {
+  'idle.prompt': 'Key amount: SALE',
+  'sale.title': 'SALE',
+  'amount.label': 'Amount:',
+  'amount.hint': 'ENTER to go on',
+  'amount.zero': 'Enter an amount',
+  'amount.tooLarge': 'Over the maximum',
+  'amount.max': 'Max {amount}',
+  'card.present': 'Tap/insert/swipe',
+  'card.cancelHint': 'CANCEL to quit',
+  'card.noReader': 'No card reader',
+  'flow.timeout': 'Timed out',
+  'flow.cancelled': 'Cancelled',
+  'flow.deviceError': 'Device fault',
+  'menu.title': 'MENU',
+  'menu.sale': 'Sale',
+  'menu.void': 'Void',
+  'menu.refund': 'Refund',
+  'menu.settle': 'Settlement',
+  'menu.reprint': 'Reprint',
+  'menu.reports': 'Reports',
+  'menu.operators': 'Operators',
+  'menu.diagnostics': 'Diagnostics',
+  'menu.settings': 'Settings',
+  'soon.void': 'Cancels a sale',
+  'soon.refund': 'Refunds a sale',
+  'soon.settle': 'Closes the batch',
+  'soon.reprint': 'Prints again',
+  'soon.reports': 'Lists and totals',
+  'soon.operators': 'Cashier logins',
+  'soon.diagnostics': 'Tests devices',
+  'soon.settings': 'Terminal set-up',
+  'soon.notYet': 'Not yet built',
+  'soon.back': 'Any key: back',
+};
+
+const tables: Record<Language, Record<MessageKey, string>> = { 'zh-CN': zh, en };
+
+/** The text of `key` in `lang`, with {name} placeholders filled from `params`. */
+export function t(lang: Language, key: MessageKey, params: Record<string, string> = {}): string {
+  return tables[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `{${name}}`);
+}
+
+/** For tests and the glyph generator: every text of a language. */
+export function allTexts(lang: Language): readonly string[] {
+  return Object.values(tables[lang]);
+}

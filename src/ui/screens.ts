@@ -1,0 +1,84 @@
+import { formatAmount } from '../money.js';
+import { t, type Language, type MessageKey } from './messages.js';
+import { alignRight, center, fit, spread } from './text.js';
+
+/** A screen as the display shows it: lines of text and which rows are highlighted. */
+export interface ScreenView {
+  lines: string[];
+  inverse?: number[];
+}
+
+export interface Layout {
+  lang: Language;
+  /** Width in cells (16 on the 128x64 OLED). */
+  columns: number;
+  rows: number;
+}
+
+const money = (minor: number, currency: string) => `${currency} ${formatAmount(minor, currency)}`;
+
+/** YYYY-MM-DD HH:MM in the merchant's time zone. */
+export function formatDateTime(epochMs: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(epochMs));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}
+
+export function idleScreen(l: Layout, merchantName: string, epochMs: number, timeZone: string): ScreenView {
+  return {
+    lines: [center(merchantName, l.columns), center(formatDateTime(epochMs, timeZone), l.columns), '', center(t(l.lang, 'idle.prompt'), l.columns)],
+  };
+}
+
+export function amountScreen(l: Layout, amount: number, currency: string, note?: string): ScreenView {
+  return {
+    lines: [
+      t(l.lang, 'sale.title'),
+      t(l.lang, 'amount.label'),
+      alignRight(money(amount, currency), l.columns),
+      fit(note ?? t(l.lang, 'amount.hint'), l.columns),
+    ],
+  };
+}
+
+export function presentCardScreen(l: Layout, amount: number, currency: string, readerFitted: boolean): ScreenView {
+  return {
+    lines: [
+      t(l.lang, 'sale.title'),
+      alignRight(money(amount, currency), l.columns),
+      center(t(l.lang, 'card.present'), l.columns),
+      center(t(l.lang, readerFitted ? 'card.cancelHint' : 'card.noReader'), l.columns),
+    ],
+  };
+}
+
+export function messageScreen(l: Layout, title: MessageKey, lines: string[]): ScreenView {
+  return { lines: [t(l.lang, title), ...lines.map((x) => center(x, l.columns))] };
+}
+
+export interface MenuEntry {
+  id: string;
+  label: MessageKey;
+}
+
+/** The menu, a page of `rows - 1` entries under the title; the selected entry highlighted. */
+export function menuScreen(l: Layout, entries: readonly MenuEntry[], selected: number): ScreenView {
+  const per = l.rows - 1;
+  const page = Math.floor(selected / per);
+  const pages = Math.ceil(entries.length / per);
+  const lines = [spread(t(l.lang, 'menu.title'), `${page + 1}/${pages}`, l.columns)];
+  let inverse: number[] = [];
+  for (let i = page * per; i < Math.min(entries.length, (page + 1) * per); i++) {
+    lines.push(fit(`${i + 1} ${t(l.lang, entries[i]!.label)}`, l.columns));
+    if (i === selected) inverse = [lines.length - 1];
+  }
+  return { lines, inverse };
+}

@@ -1,0 +1,110 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPos, startPos } from '../helpers/spawn-pos.js';
+
+describe('pos start on the sim board, through the simulator API', () => {
+  let child: ChildProcess;
+  let url: string;
+  const data = mkdtempSync(join(tmpdir(), 'pos-data-'));
+
+  beforeAll(async () => {
+    ({ child, url } = await startPos(['--data', data, '--lang', 'en']));
+  });
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+    }
+  });
+
+  const get = async (path: string) => {
+    const r = await fetch(url + path);
+    return { status: r.status, body: await r.json() };
+  };
+  const keys = (k: string[]) =>
+    fetch(`${url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: k }) });
+
+  it('serves the idle screen', async () => {
+    const { status, body } = await get('/api/display');
+    expect(status).toBe(200);
+    expect(body.lines[3]).toBe('Key amount: SALE');
+    const state = await get('/api/state');
+    expect(state.body).toMatchObject({ idle: true, flow: null, leds: [false, false, false, false] });
+  });
+
+  it('POST /api/keys 1 2 3 4 ENTER shows 12.34 and moves on to the card', async () => {
+    const r = await keys(['1', '2', '3', '4', 'ENTER']);
+    expect(r.status).toBe(200);
+    const { body } = await get('/api/display');
+    expect(body.lines[1]).toContain('12.34');
+    expect(body.lines[2]).toBe('Tap/insert/swipe');
+    expect((await get('/api/state')).body.flow).toBe('sale');
+    await keys(['CANCEL']);
+    expect((await get('/api/display')).body.lines[2]).toContain('Cancelled');
+  });
+
+  it('refuses a key that does not exist, and bad JSON', async () => {
+    const r = await keys(['F1']);
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatch(/'F1' is not a key/);
+    const bad = await fetch(`${url}/api/keys`, { method: 'POST', body: '{' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('answers 501 for what later issues provide, naming them', async () => {
+    for (const path of ['/api/cards', '/api/receipts', '/api/journal', '/api/host/ledger', '/api/display.png']) {
+      const { status, body } = await get(path);
+      expect(status, path).toBe(501);
+      expect(body.message).toMatch(/issue \d/);
+    }
+    expect((await get('/api/nothing')).status).toBe(404);
+  });
+
+  it('serves the page with the display and a keypad', async () => {
+    const html = await (await fetch(url)).text();
+    expect(html).toContain('id="display"');
+    expect(html).toContain("'ENTER'");
+  });
+
+  it('writes JSON-line logs under the data directory and config.json', () => {
+    const lines = readFileSync(join(data, 'logs', 'terminal.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.event === 'terminal.ready')).toBe(true);
+    expect(JSON.parse(readFileSync(join(data, 'config.json'), 'utf8')).currency).toBe('CNY');
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const closed = new Promise<number | null>((r) => child.once('close', r));
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+  });
+});
+
+describe('pos command errors: one clear line, exit 2', () => {
+  it.each([
+    [['start', '--board', 'nosuch'], "pos start: unknown board 'nosuch': use one of sim, rpi-pn532-hsu, or a path to a board file"],
+    [['start', '--http', 'localhost'], 'pos start: --http must be HOST:PORT, e.g. 127.0.0.1:7070'],
+    [['start', '--lang', 'fr'], "pos start: --lang must be zh-CN or en, not 'fr'"],
+    [['start', '--host', 'http://x:1'], 'pos start: --host must be tcp://HOST:PORT or tls://HOST:PORT'],
+    [['start', '--bogus', '1'], 'pos start: unknown option --bogus'],
+    [['tool', 'nosuch'], "pos tool: unknown subcommand 'nosuch'"],
+    [['frobnicate'], "pos: unknown command 'frobnicate'"],
+  ])('pos %j', async (args, message) => {
+    const r = await runPos(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('a board file with mistakes is refused before anything opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'board-'));
+    const file = join(dir, 'bad.json');
+    const { writeFileSync } = await import('node:fs');
+    const rpi = (await import('../../board/rpi-pn532-hsu.js')).default;
+    writeFileSync(file, JSON.stringify({ ...rpi, name: 'bench', devices: { ...rpi.devices, display: { ...rpi.devices.display, address: 0x27 } } }));
+    const r = await runPos(['start', '--board', file, '--data', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('board bench: devices.display.address must be 0x3C or 0x3D');
+  });
+});

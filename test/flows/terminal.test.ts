@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { simTerminal } from '../helpers/sim-terminal.js';
+
+type T = Awaited<ReturnType<typeof simTerminal>>;
+let term: T | null = null;
+async function open(options: Parameters<typeof simTerminal>[0] = {}) {
+  term = await simTerminal(options);
+  return term;
+}
+afterEach(async () => {
+  await term?.stop();
+  term = null;
+});
+
+describe('the terminal on the sim board: idle, amount, present card, menu', () => {
+  it('idles with the merchant, date and time, and the sale prompt', async () => {
+    const t = await open();
+    expect(t.display()).toEqual(['    示例商户', '2026-01-15 09:30', '', '输入金额开始消费']);
+    expect(t.terminal.ctx.status).toMatchObject({ idle: true, flow: null });
+  });
+
+  it('1 2 3 4 ENTER shows CNY 12.34 and moves on to presenting the card', async () => {
+    const t = await open();
+    await t.press('1', '2', '3', '4');
+    expect(t.display()).toEqual(['消费', '请输入金额:', '       CNY 12.34', '按确认键继续']);
+    expect(t.terminal.ctx.status).toMatchObject({ idle: false, flow: 'sale' });
+    await t.press('ENTER');
+    expect(t.display()).toEqual(['消费', '       CNY 12.34', '请挥卡/插卡/刷卡', '  读卡器未连接']);
+  });
+
+  it('in English with --lang en', async () => {
+    const t = await open({ lang: 'en' });
+    expect(t.display()[3]).toBe('Key amount: SALE');
+    await t.press('5', '0', '0', 'ENTER');
+    expect(t.display()).toEqual(['SALE', '        CNY 5.00', 'Tap/insert/swipe', ' No card reader']);
+  });
+
+  it('CLEAR takes back the last digit; ENTER on zero asks for an amount', async () => {
+    const t = await open({ lang: 'en' });
+    await t.press('1', '2', '3', 'CLEAR');
+    expect(t.display()[2]).toBe('        CNY 0.12');
+    await t.press('CLEAR', 'CLEAR', 'ENTER');
+    expect(t.display()[2]).toBe('        CNY 0.00');
+    expect(t.display()[3]).toBe('Enter an amount');
+  });
+
+  it('refuses a digit that would pass the maximum and shows the maximum', async () => {
+    const t = await open({ lang: 'en', settings: { maxAmount: 10_000 } });
+    await t.press('1', '0', '0', '0', '0', '0');
+    expect(t.display()[2]).toBe('      CNY 100.00');
+    expect(t.display()[3]).toBe('Max 100.00');
+  });
+
+  it('CANCEL at the card prompt cancels the sale and returns to idle', async () => {
+    const t = await open({ lang: 'en' });
+    await t.press('9', 'ENTER', 'CANCEL');
+    expect(t.display()).toEqual(['SALE', '', '   Cancelled', '']);
+    await t.clock.advance(3_000); // messageMs
+    expect(t.display()[3]).toBe('Key amount: SALE');
+    expect(t.logs.some((l) => l.event === 'flow.cancelled' && l.reason === 'cancel-key')).toBe(true);
+  });
+
+  it('no key during amount entry: amountEntryTimeout, then idle', async () => {
+    const t = await open({ lang: 'en' });
+    await t.press('4');
+    await t.clock.advance(59_000);
+    expect(t.display()[0]).toBe('SALE');
+    await t.clock.advance(1_000);
+    expect(t.display()).toEqual(['SALE', '', '   Timed out', '']);
+    expect(t.logs.find((l) => l.event === 'flow.timeout')?.timeout).toBe('amountEntryTimeout');
+    await t.clock.advance(3_000);
+    expect(t.terminal.ctx.status.idle).toBe(true);
+  });
+
+  it('no card presented: presentCardTimeout, then idle', async () => {
+    const t = await open({ lang: 'en' });
+    await t.press('4', 'ENTER');
+    await t.clock.advance(60_000);
+    expect(t.logs.find((l) => l.event === 'flow.timeout')?.timeout).toBe('presentCardTimeout');
+    await t.clock.advance(3_000);
+    expect(t.terminal.ctx.status.idle).toBe(true);
+  });
+
+  it('MENU lists the entries, DOWN moves, and a future entry says what it will do', async () => {
+    const t = await open({ lang: 'en' });
+    await t.press('MENU');
+    expect(t.display()).toEqual(['MENU         1/3', '1 Sale', '2 Void', '3 Refund']);
+    expect(t.terminal.ctx.status.flow).toBe('menu');
+    await t.press('DOWN', 'DOWN', 'DOWN');
+    expect(t.display()).toEqual(['MENU         2/3', '4 Settlement', '5 Reprint', '6 Reports']);
+    await t.press('ENTER');
+    expect(t.display()).toEqual(['Settlement', 'Closes the batch', ' Not yet built', ' Any key: back']);
+    await t.press('0');
+    expect(t.terminal.ctx.status.idle).toBe(true);
+  });
+
+  it('MENU 1 starts a sale; CANCEL in the menu goes back to idle', async () => {
+    const t = await open({ lang: 'en' });
+    await t.press('MENU', '1');
+    expect(t.display()[0]).toBe('SALE');
+    await t.press('CANCEL');
+    await t.clock.advance(3_000);
+    await t.press('MENU', 'CANCEL');
+    await t.clock.advance(3_000);
+    expect(t.terminal.ctx.status.idle).toBe(true);
+  });
+
+  it('idle means idle: one timer, for the clock on the minute, and nothing else runs', async () => {
+    const t = await open();
+    await t.press('1', 'CANCEL');
+    await t.clock.advance(3_000);
+    expect(t.terminal.ctx.status.idle).toBe(true);
+    expect(t.clock.pending).toBe(1);
+    const fired = t.clock.fired;
+    await t.clock.advance(10 * 60_000);
+    // Ten minute boundaries, ten redraws of the clock: nothing more.
+    expect(t.clock.fired - fired).toBe(10);
+    expect(t.display()[1]).toBe('2026-01-15 09:40');
+  });
+});

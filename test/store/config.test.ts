@@ -1,0 +1,32 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, loadSettings } from '../../src/store/config.js';
+
+describe('terminal settings (lowdb)', () => {
+  it('creates config.json with the defaults the first time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const s = await loadSettings(dir);
+    expect(s).toEqual(DEFAULT_SETTINGS);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).currency).toBe('CNY');
+  });
+
+  it('keeps what the merchant set and fills settings an older file lacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ merchantName: 'Noodle Bar', currency: 'HKD', timeouts: { menuMs: 5000 } }));
+    const s = await loadSettings(dir);
+    expect(s.merchantName).toBe('Noodle Bar');
+    expect(s.currency).toBe('HKD');
+    expect(s.timeouts.menuMs).toBe(5000);
+    expect(s.timeouts.amountEntryMs).toBe(DEFAULT_SETTINGS.timeouts.amountEntryMs);
+  });
+
+  it('refuses a wrong value, naming each field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ currency: 'XYZ', maxAmount: 12.5, terminalId: 'T1', timeZone: 'Mars/Olympus' }));
+    await expect(loadSettings(dir)).rejects.toThrow(
+      "config.json: terminalId must be 8 printable characters; currency must be an ISO 4217 code the terminal knows (CNY, USD, ...); maxAmount must be a whole number of minor units from 1 to 999999999999; timeZone 'Mars/Olympus' is not an IANA time zone",
+    );
+  });
+});
