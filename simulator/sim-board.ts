@@ -3,6 +3,8 @@ import type { BoardDescription } from '../src/hal/board.js';
 import type { BoardPorts } from '../src/hal/board-ports.js';
 import type { KeyName } from '../src/hal/keypad/keys.js';
 import type { Clock, Direction, Level } from '../src/hal/ports.js';
+import { Hd44780Emulator } from './devices/display/hd44780-emulator.js';
+import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
 import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
 import { SimGpioChip, type Pull } from './ports/gpio.js';
 import { SimI2cBus } from './ports/i2c-bus.js';
@@ -20,6 +22,8 @@ export class SimBoard {
   readonly deviceEnds = new Map<string, SimSerialEnd>();
   private readonly terminalEnds = new Map<string, SimSerialEnd>();
   readonly keypad: MatrixKeypadEmulator;
+  /** The display module on the I2C bus, as the board names it. */
+  readonly display: Ssd1306Emulator | Hd44780Emulator;
   readonly ports: BoardPorts;
   /** Keys are pressed one press at a time, whoever asks. */
   private keyChain: Promise<void> = Promise.resolve();
@@ -42,6 +46,13 @@ export class SimBoard {
       this.terminalEnds.set(name, term);
       this.deviceEnds.set(name, dev);
     }
+
+    const dd = d.display;
+    this.display =
+      dd.driver === 'ssd1306'
+        ? new Ssd1306Emulator({ height: dd.height as 64 | 32 })
+        : new Hd44780Emulator({ columns: dd.width as 20 | 16, rows: dd.height as 4 | 2, clock });
+    this.i2c.get(dd.port)?.attach(dd.address, this.display);
 
     const rows = d.keypad.rows.map((n) => this.gpio.line(`GPIO${n}`, { direction: 'out', initial: 0 }));
     const cols = d.keypad.columns.map((n) => this.gpio.line(`GPIO${n}`));

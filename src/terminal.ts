@@ -39,12 +39,12 @@ export class Terminal {
 
   static async open(o: TerminalOptions): Promise<Terminal> {
     const devices = await openDevices(o.board, o.ports, o.clock, o.log);
-    // Without a pixel display the screen keeps its text (the simulator API still reads it);
-    // its size is the sim board's 128x64 OLED in 8x16 cells.
-    const columns = devices.display?.columns ?? 16;
-    const rows = devices.display?.rows ?? 4;
-    const cjk = devices.display?.cjk ?? true;
+    const { columns, rows, cjk } = devices.display;
+    // A display without Chinese glyphs (an HD44780's ROM) shows the English texts.
     const lang: Language = cjk ? o.lang : 'en';
+    if (lang !== o.lang) o.log.warn({ event: 'display.noCjk', wanted: o.lang }, 'this display cannot show Chinese: using English');
+    const ind = devices.indicators;
+    const light = (f: () => Promise<void>) => () => void f().catch((err) => o.log.error({ event: 'indicators.fault', err }, 'status light fault'));
     const ctx: TerminalContext = {
       clock: o.clock,
       log: o.log,
@@ -54,7 +54,14 @@ export class Terminal {
       keys: new KeyQueue(devices.keypad, o.clock),
       scheduler: new Scheduler(o.clock, (task, err) => o.log.error({ event: 'task.fault', task, err }, 'scheduled task failed')),
       status: new TerminalStatus(),
-      indicators: null,
+      indicators: {
+        idle: light(() => ind.idle()),
+        ready: light(() => ind.ready()),
+        processing: light(() => ind.processing()),
+        success: light(() => ind.success()),
+        error: light(() => ind.error()),
+        off: light(() => ind.off()),
+      },
       reader: devices.reader,
     };
     return new Terminal(devices, ctx);

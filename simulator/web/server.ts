@@ -10,7 +10,6 @@ const MAX_BODY = 64 * 1024;
 
 /** Endpoints of CONTRACT.md that later work provides; until then they say who will. */
 const NOT_YET: [RegExp, string][] = [
-  [/^\/api\/display\.png$/, 'the display as pixels comes with the SSD1306 emulator (issue 3, devices)'],
   [/^\/api\/cards?$/, 'the virtual card catalog comes with the EMV issue (issue 4)'],
   [/^\/api\/receipts(\/.*)?$/, 'receipts come with the printer issue (issue 7)'],
   [/^\/api\/journal$/, 'the journal comes with the flows and journal issue (issue 8)'],
@@ -86,6 +85,13 @@ export class SimulatorServer {
       return;
     }
     if (method === 'GET' && path === '/api/state') return send(res, 200, this.state());
+    if (method === 'GET' && path === '/api/display.png') {
+      const d = this.board.display;
+      if (!('png' in d)) throw new HttpError(404, 'this board has a character display: read /api/display');
+      res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store' });
+      res.end(d.png());
+      return;
+    }
     if (method === 'GET' && path === '/api/display') return send(res, 200, { lines: this.terminal.ctx.screen.lines });
     if (path === '/api/keys') {
       if (method !== 'POST') throw new HttpError(405, 'POST {"keys":[...]} to press keys');

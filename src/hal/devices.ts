@@ -1,18 +1,29 @@
 import type { Logger } from 'pino';
 import type { BoardDescription } from './board.js';
 import type { BoardPorts } from './board-ports.js';
+import { Hd44780 } from './display/hd44780.js';
+import { Ssd1306 } from './display/ssd1306.js';
 import type { TextDisplay } from './display/text-display.js';
+import { ContactlessIndicators } from './indicators/contactless-indicators.js';
 import { MatrixKeypad } from './keypad/matrix.js';
-import type { Clock } from './ports.js';
+import type { Clock, GpioLine } from './ports.js';
 import type { CardReader } from './reader.js';
 
 /** The terminal's devices, built from a board description on its ports. */
 export interface Devices {
   keypad: MatrixKeypad;
-  /** null: no driver for this board's display yet; the terminal runs headless. */
-  display: TextDisplay | null;
+  display: TextDisplay;
+  indicators: ContactlessIndicators;
+  /** null until the reader is wired in (the PN532 driver lands with the devices issue). */
   reader: CardReader | null;
   close(): Promise<void>;
+}
+
+async function openDisplay(board: BoardDescription, ports: BoardPorts, clock: Clock): Promise<TextDisplay> {
+  const d = board.devices.display;
+  const bus = await ports.i2c(d.port);
+  if (d.driver === 'ssd1306') return Ssd1306.open({ bus, address: d.address, height: d.height as 64 | 32 });
+  return Hd44780.open({ bus, clock, address: d.address, columns: d.width as 20 | 16, rows: d.height as 4 | 2 });
 }
 
 /**
@@ -21,9 +32,15 @@ export interface Devices {
  * terminal with the device and port named.
  */
 export async function openDevices(board: BoardDescription, ports: BoardPorts, clock: Clock, log: Logger): Promise<Devices> {
+  const lines: GpioLine[] = [];
+  const gpio = async (n: number, dir: 'in' | 'out') => {
+    const l = await ports.gpio(n, dir, { initial: 0 });
+    lines.push(l);
+    return l;
+  };
   const kp = board.devices.keypad;
-  const rows = await Promise.all(kp.rows.map((n) => ports.gpio(n, 'out', { initial: 0 })));
-  const columns = await Promise.all(kp.columns.map((n) => ports.gpio(n, 'in')));
+  const rows = await Promise.all(kp.rows.map((n) => gpio(n, 'out')));
+  const columns = await Promise.all(kp.columns.map((n) => gpio(n, 'in')));
   const keypad = new MatrixKeypad({
     rows,
     columns,
@@ -33,13 +50,28 @@ export async function openDevices(board: BoardDescription, ports: BoardPorts, cl
     onError: (err) => log.error({ event: 'keypad.fault', err }, 'keypad line fault'),
   });
   await keypad.start();
+
+  const display = await openDisplay(board, ports, clock);
+
+  const ind = board.devices.indicators;
+  const leds = (await Promise.all(ind.leds.map((n) => gpio(n, 'out')))) as [GpioLine, GpioLine, GpioLine, GpioLine];
+  const indicators = await ContactlessIndicators.open({
+    leds,
+    buzzer: await gpio(ind.buzzer, 'out'),
+    clock,
+    activeHigh: ind.activeHigh,
+    onError: (err) => log.error({ event: 'indicators.fault', err }, 'status light or buzzer fault'),
+  });
+
   return {
     keypad,
-    display: null,
+    display,
+    indicators,
     reader: null,
     async close() {
       await keypad.close();
-      for (const l of [...rows, ...columns]) await l.close();
+      await indicators.close();
+      for (const l of lines) await l.close();
     },
   };
 }

@@ -32,7 +32,8 @@ describe('pos start on the sim board, through the simulator API', () => {
     expect(status).toBe(200);
     expect(body.lines[3]).toBe('Key amount: SALE');
     const state = await get('/api/state');
-    expect(state.body).toMatchObject({ idle: true, flow: null, leds: [false, false, false, false] });
+    expect(state.body).toMatchObject({ idle: true, flow: null });
+    expect(state.body.leds).toHaveLength(4);
   });
 
   it('POST /api/keys 1 2 3 4 ENTER shows 12.34 and moves on to the card', async () => {
@@ -55,12 +56,20 @@ describe('pos start on the sim board, through the simulator API', () => {
   });
 
   it('answers 501 for what later issues provide, naming them', async () => {
-    for (const path of ['/api/cards', '/api/receipts', '/api/journal', '/api/host/ledger', '/api/display.png']) {
+    for (const path of ['/api/cards', '/api/receipts', '/api/journal', '/api/host/ledger']) {
       const { status, body } = await get(path);
       expect(status, path).toBe(501);
       expect(body.message).toMatch(/issue \d/);
     }
     expect((await get('/api/nothing')).status).toBe(404);
+  });
+
+  it('serves the display as a PNG from the SSD1306 emulator', async () => {
+    const r = await fetch(`${url}/api/display.png`);
+    expect(r.headers.get('content-type')).toBe('image/png');
+    const png = new Uint8Array(await r.arrayBuffer());
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(Buffer.from(png.subarray(16, 24)).readUInt32BE(0)).toBe(512); // 128 px x4
   });
 
   it('serves the page with the display and a keypad', async () => {

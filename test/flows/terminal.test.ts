@@ -105,16 +105,45 @@ describe('the terminal on the sim board: idle, amount, present card, menu', () =
     expect(t.terminal.ctx.status.idle).toBe(true);
   });
 
-  it('idle means idle: one timer, for the clock on the minute, and nothing else runs', async () => {
+  it('idle means idle: the clock redraw on the minute and the idle light blink, nothing else', async () => {
     const t = await open();
     await t.press('1', 'CANCEL');
     await t.clock.advance(3_000);
     expect(t.terminal.ctx.status.idle).toBe(true);
-    expect(t.clock.pending).toBe(1);
+    expect(t.clock.pending).toBe(2);
     const fired = t.clock.fired;
+    const redraws = t.terminal.ctx.scheduler.runs.get('idle-clock') ?? 0;
     await t.clock.advance(10 * 60_000);
-    // Ten minute boundaries, ten redraws of the clock: nothing more.
-    expect(t.clock.fired - fired).toBe(10);
+    // Ten minute boundaries; LED 1 on and off once every 5 s (EMV contactless idle): 240.
+    expect(t.terminal.ctx.scheduler.runs.get('idle-clock')! - redraws).toBe(10);
+    expect(t.clock.fired - fired).toBe(10 + 240);
     expect(t.display()[1]).toBe('2026-01-15 09:40');
+  });
+
+  it('drives the status lights: LED 1 blinks at idle, steady while waiting for the card', async () => {
+    const t = await open();
+    const seen = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      await t.clock.advance(100);
+      seen.add(JSON.stringify(t.board.leds()));
+    }
+    expect(seen).toEqual(new Set([JSON.stringify([true, false, false, false]), JSON.stringify([false, false, false, false])]));
+    await t.press('1', 'ENTER');
+    await t.clock.advance(6_000);
+    expect(t.board.leds()).toEqual([true, false, false, false]);
+  });
+
+  it('the display module shows what the screen holds: pixels on the SSD1306 emulator', async () => {
+    const t = await open();
+    await t.terminal.ctx.screen.flushed();
+    const emu = t.board.display as import('../../simulator/devices/display/ssd1306-emulator.js').Ssd1306Emulator;
+    let lit = 0;
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 128; x++) if (emu.pixel(x, y)) lit++;
+    expect(lit).toBeGreaterThan(200);
+    expect(emu.errors).toEqual([]);
+    const before = emu.dataBytes;
+    await t.press('MENU');
+    await t.terminal.ctx.screen.flushed();
+    expect(emu.dataBytes).toBeGreaterThan(before);
   });
 });
