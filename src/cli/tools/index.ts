@@ -7,4 +7,8 @@ import type { ToolCommand } from './tool-command.js';
 export const TOOLS: Record<string, () => Promise<{ default: ToolCommand }>> = {
   tlv: () => import('./tlv.js'),
   track: () => import('./track.js'),
+  pinblock: () => import('./pinblock.js'),
+  dukpt: () => import('./dukpt.js'),
+  mac: () => import('./mac.js'),
+  arqc: () => import('./arqc.js'),
 };
