@@ -22,7 +22,7 @@ describe('pos start on the sim board, through the simulator API', () => {
 
   const get = async (path: string) => {
     const r = await fetch(url + path);
-    return { status: r.status, body: await r.json() };
+    return { status: r.status, body: (await r.json()) as any };
   };
   const keys = (k: string[]) =>
     fetch(`${url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: k }) });
@@ -50,7 +50,7 @@ describe('pos start on the sim board, through the simulator API', () => {
   it('refuses a key that does not exist, and bad JSON', async () => {
     const r = await keys(['F1']);
     expect(r.status).toBe(400);
-    expect((await r.json()).error).toMatch(/'F1' is not a key/);
+    expect(((await r.json()) as { error: string }).error).toMatch(/'F1' is not a key/);
     const bad = await fetch(`${url}/api/keys`, { method: 'POST', body: '{' });
     expect(bad.status).toBe(400);
   });

@@ -11,4 +11,5 @@ export const TOOLS: Record<string, () => Promise<{ default: ToolCommand }>> = {
   dukpt: () => import('./dukpt.js'),
   mac: () => import('./mac.js'),
   arqc: () => import('./arqc.js'),
+  iso8583: () => import('./iso8583.js'),
 };
