@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import i2c from 'i2c-bus';
 import { DeviceError, I2cNackError, PortClosedError, ValidationError } from '../../errors.js';
 import type { I2cBus } from '../ports.js';
@@ -16,6 +17,9 @@ export class LinuxI2cBus implements I2cBus {
 
   static async open(busNumber: number): Promise<LinuxI2cBus> {
     try {
+      // i2c-bus opens a descriptor per address on first use: check the bus is there now,
+      // so a missing or forbidden bus fails at start, not at the first screen update.
+      await access(`/dev/i2c-${busNumber}`, constants.R_OK | constants.W_OK);
       return new LinuxI2cBus(await i2c.openPromisified(busNumber), busNumber);
     } catch (e) {
       throw new DeviceError('I2C_OPEN', `/dev/i2c-${busNumber}: cannot open (${(e as Error).message}); is I2C enabled (raspi-config, dtparam=i2c_arm=on)?`, { cause: e });
