@@ -6,6 +6,7 @@ import type { Clock, Direction, Level } from '../src/hal/ports.js';
 import { Hd44780Emulator } from './devices/display/hd44780-emulator.js';
 import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
 import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
+import { Pcf8574KeypadEmulator } from './devices/keypad/pcf8574-keypad.js';
 import { SimGpioChip, type Pull } from './ports/gpio.js';
 import { SimI2cBus } from './ports/i2c-bus.js';
 import { createSerialPair, type SimSerialEnd } from './ports/serial-pair.js';
@@ -21,7 +22,8 @@ export class SimBoard {
   /** The device side of each serial port, where the emulators listen. */
   readonly deviceEnds = new Map<string, SimSerialEnd>();
   private readonly terminalEnds = new Map<string, SimSerialEnd>();
-  readonly keypad: MatrixKeypadEmulator;
+  /** The key contacts a finger presses: the GPIO matrix or the PCF8574 expander's. */
+  readonly keypad: MatrixKeypadEmulator | Pcf8574KeypadEmulator;
   /** The display module on the I2C bus, as the board names it. */
   readonly display: Ssd1306Emulator | Hd44780Emulator;
   readonly ports: BoardPorts;
@@ -36,7 +38,8 @@ export class SimBoard {
     const d = board.devices;
     // The electrical set-up of the board: pull-ups on the keypad columns and the PN532 IRQ.
     const pulls = new Map<number, Pull>();
-    for (const c of d.keypad.columns) pulls.set(c, 'up');
+    if (d.keypad.driver === 'matrix-gpio') for (const c of d.keypad.columns) pulls.set(c, 'up');
+    else pulls.set(d.keypad.int, 'up');
     if (d.reader.irq !== undefined) pulls.set(d.reader.irq, 'up');
     for (const [line, pull] of pulls) this.gpio.line(`GPIO${line}`, { pull });
 
@@ -54,9 +57,15 @@ export class SimBoard {
         : new Hd44780Emulator({ columns: dd.width as 20 | 16, rows: dd.height as 4 | 2, clock });
     this.i2c.get(dd.port)?.attach(dd.address, this.display);
 
-    const rows = d.keypad.rows.map((n) => this.gpio.line(`GPIO${n}`, { direction: 'out', initial: 0 }));
-    const cols = d.keypad.columns.map((n) => this.gpio.line(`GPIO${n}`));
-    this.keypad = new MatrixKeypadEmulator(rows, cols, d.keypad.keymap);
+    const kp = d.keypad;
+    if (kp.driver === 'matrix-gpio') {
+      const rows = kp.rows.map((n) => this.gpio.line(`GPIO${n}`, { direction: 'out', initial: 0 }));
+      const cols = kp.columns.map((n) => this.gpio.line(`GPIO${n}`));
+      this.keypad = new MatrixKeypadEmulator(rows, cols, kp.keymap);
+    } else {
+      this.keypad = new Pcf8574KeypadEmulator(kp.keymap, this.gpio.line(`GPIO${kp.int}`), kp.rowPins, kp.columnPins);
+      this.i2c.get(kp.port)?.attach(kp.address, this.keypad);
+    }
 
     this.ports = {
       gpio: async (line: number, direction: Direction, opts: { initial?: Level } = {}) => {

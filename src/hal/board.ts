@@ -38,13 +38,31 @@ export interface DisplayDesc {
   height: number;
 }
 
-export interface KeypadDesc {
+export type KeypadDesc = GpioKeypadDesc | Pcf8574KeypadDesc;
+
+export interface GpioKeypadDesc {
   driver: 'matrix-gpio';
   /** Row GPIOs, driven by the terminal. */
   rows: number[];
   /** Column GPIOs, inputs with pull-ups (set on the Pi in config.txt: gpio=N=ip,pu). */
   columns: number[];
   /** keymap[row][column]: one of each key name. */
+  keymap: KeyName[][];
+  debounceMs: number;
+}
+
+/** The same matrix behind a PCF8574 I2C expander, its INT on a GPIO (no polling). */
+export interface Pcf8574KeypadDesc {
+  driver: 'pcf8574-matrix';
+  /** Name of an entry in `i2c`. */
+  port: string;
+  /** 0x20-0x27 (PCF8574) or 0x38-0x3F (PCF8574A). */
+  address: number;
+  /** GPIO of the expander's INT (open drain, active low: needs a pull-up). */
+  int: number;
+  /** Port bits (P0-P7) of the rows and the columns. */
+  rowPins: number[];
+  columnPins: number[];
   keymap: KeyName[][];
   debounceMs: number;
 }
@@ -81,6 +99,9 @@ export interface BoardDescription {
     printer: PrinterDesc;
   };
 }
+
+/** Addresses of the PCF8574 (0x20-0x27) and PCF8574A (0x38-0x3F): TI SCPS068J 8.3.2. */
+const PCF8574_ADDRESSES = [...Array(8).keys()].flatMap((i) => [0x20 + i, 0x38 + i]);
 
 /** Baud rates the PN532's HSU accepts (UM0701-02 7.2.11 SetSerialBaudRate). */
 const PN532_BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1288000];
@@ -212,8 +233,7 @@ export function validateBoard(raw: unknown): BoardDescription {
         c.fail('devices.display', 'must be 128x64 or 128x32 pixels for an SSD1306');
       }
     } else if (drv === 'hd44780-pcf8574') {
-      const pcf = [...Array(8).keys()].flatMap((i) => [0x20 + i, 0x38 + i]);
-      c.oneOf(display.address, 'devices.display.address', pcf, ['0x20-0x27 (PCF8574)', '0x38-0x3F (PCF8574A)']);
+      c.oneOf(display.address, 'devices.display.address', PCF8574_ADDRESSES, ['0x20-0x27 (PCF8574)', '0x38-0x3F (PCF8574A)']);
       const size = `${String(display.width)}x${String(display.height)}`;
       if (size !== '20x4' && size !== '16x2') c.fail('devices.display', 'must be 20x4 or 16x2 characters for an HD44780');
     }
@@ -221,17 +241,38 @@ export function validateBoard(raw: unknown): BoardDescription {
 
   const keypad = c.obj(devices.keypad, 'devices.keypad');
   if (keypad) {
-    c.oneOf(keypad.driver, 'devices.keypad.driver', ['matrix-gpio']);
-    const rows = Array.isArray(keypad.rows) ? keypad.rows : [];
-    const cols = Array.isArray(keypad.columns) ? keypad.columns : [];
-    if (rows.length === 0) c.fail('devices.keypad.rows', 'must list the row GPIOs');
-    if (cols.length === 0) c.fail('devices.keypad.columns', 'must list the column GPIOs');
-    rows.forEach((p, i) => pin(p, `devices.keypad.rows[${i}]`));
-    cols.forEach((p, i) => pin(p, `devices.keypad.columns[${i}]`));
+    const drv = c.oneOf(keypad.driver, 'devices.keypad.driver', ['matrix-gpio', 'pcf8574-matrix']);
+    let nRows = 0;
+    let nCols = 0;
+    if (drv === 'pcf8574-matrix') {
+      const port = c.str(keypad.port, 'devices.keypad.port');
+      if (port && !i2c[port]) c.fail('devices.keypad.port', `names I2C bus '${port}', which the board does not have`);
+      c.oneOf(keypad.address, 'devices.keypad.address', PCF8574_ADDRESSES, ['0x20-0x27 (PCF8574)', '0x38-0x3F (PCF8574A)']);
+      if (display && keypad.port === display.port && keypad.address === display.address) {
+        c.fail('devices.keypad.address', 'is the display\'s address on the same bus');
+      }
+      pin(keypad.int, 'devices.keypad.int');
+      const bits = [...(Array.isArray(keypad.rowPins) ? keypad.rowPins : []), ...(Array.isArray(keypad.columnPins) ? keypad.columnPins : [])];
+      nRows = Array.isArray(keypad.rowPins) ? keypad.rowPins.length : 0;
+      nCols = Array.isArray(keypad.columnPins) ? keypad.columnPins.length : 0;
+      if (nRows === 0 || nCols === 0) c.fail('devices.keypad', 'must list rowPins and columnPins (PCF8574 port bits 0-7)');
+      if (bits.some((b) => !Number.isInteger(b) || (b as number) < 0 || (b as number) > 7) || new Set(bits).size !== bits.length) {
+        c.fail('devices.keypad', 'rowPins and columnPins must be distinct port bits 0-7');
+      }
+    } else if (drv === 'matrix-gpio') {
+      const rows = Array.isArray(keypad.rows) ? keypad.rows : [];
+      const cols = Array.isArray(keypad.columns) ? keypad.columns : [];
+      if (rows.length === 0) c.fail('devices.keypad.rows', 'must list the row GPIOs');
+      if (cols.length === 0) c.fail('devices.keypad.columns', 'must list the column GPIOs');
+      rows.forEach((p, i) => pin(p, `devices.keypad.rows[${i}]`));
+      cols.forEach((p, i) => pin(p, `devices.keypad.columns[${i}]`));
+      nRows = rows.length;
+      nCols = cols.length;
+    }
     c.int(keypad.debounceMs, 'devices.keypad.debounceMs', 1, 100);
     const map = keypad.keymap;
-    if (!Array.isArray(map) || map.length !== rows.length || !map.every((r) => Array.isArray(r) && r.length === cols.length)) {
-      c.fail('devices.keypad.keymap', `must be ${rows.length} rows of ${cols.length} key names`);
+    if (!Array.isArray(map) || map.length !== nRows || !map.every((r) => Array.isArray(r) && r.length === nCols)) {
+      c.fail('devices.keypad.keymap', `must be ${nRows} rows of ${nCols} key names`);
     } else {
       const flat = (map as unknown[][]).flat();
       for (const k of flat) {

@@ -5,7 +5,8 @@ import { Hd44780 } from './display/hd44780.js';
 import { Ssd1306 } from './display/ssd1306.js';
 import type { TextDisplay } from './display/text-display.js';
 import { ContactlessIndicators } from './indicators/contactless-indicators.js';
-import { MatrixKeypad } from './keypad/matrix.js';
+import { GpioMatrixLines, MatrixKeypad } from './keypad/matrix.js';
+import { Pcf8574MatrixLines } from './keypad/pcf8574.js';
 import type { Clock, GpioLine } from './ports.js';
 import type { CardReader } from './reader.js';
 
@@ -39,11 +40,12 @@ export async function openDevices(board: BoardDescription, ports: BoardPorts, cl
     return l;
   };
   const kp = board.devices.keypad;
-  const rows = await Promise.all(kp.rows.map((n) => gpio(n, 'out')));
-  const columns = await Promise.all(kp.columns.map((n) => gpio(n, 'in')));
+  const matrix =
+    kp.driver === 'matrix-gpio'
+      ? new GpioMatrixLines(await Promise.all(kp.rows.map((n) => gpio(n, 'out'))), await Promise.all(kp.columns.map((n) => gpio(n, 'in'))))
+      : await Pcf8574MatrixLines.open({ bus: await ports.i2c(kp.port), address: kp.address, int: await gpio(kp.int, 'in'), rowPins: kp.rowPins, columnPins: kp.columnPins });
   const keypad = new MatrixKeypad({
-    rows,
-    columns,
+    lines: matrix,
     keymap: kp.keymap,
     clock,
     debounceMs: kp.debounceMs,

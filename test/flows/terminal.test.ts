@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import boardSim from '../../board/sim.js';
+import { validateBoard } from '../../src/hal/board.js';
+import type { Hd44780Emulator } from '../../simulator/devices/display/hd44780-emulator.js';
 import { simTerminal } from '../helpers/sim-terminal.js';
 
 type T = Awaited<ReturnType<typeof simTerminal>>;
@@ -26,6 +29,19 @@ describe('the terminal on the sim board: idle, amount, present card, menu', () =
     expect(t.terminal.ctx.status).toMatchObject({ idle: false, flow: 'sale' });
     await t.press('ENTER');
     expect(t.display()).toEqual(['消费', '       CNY 12.34', '请挥卡/插卡/刷卡', '  读卡器未连接']);
+  });
+
+  it('the same with the keypad behind a PCF8574 and an HD44780 20x4 (no Chinese: English)', async () => {
+    const board = structuredClone(boardSim);
+    board.devices.keypad = { driver: 'pcf8574-matrix', port: 'i2c1', address: 0x20, int: 4, rowPins: [0, 1, 2, 3], columnPins: [4, 5, 6, 7], keymap: board.devices.keypad.keymap, debounceMs: 15 };
+    board.devices.display = { driver: 'hd44780-pcf8574', port: 'i2c1', address: 0x27, width: 20, height: 4 };
+    const t = await open({ board: validateBoard(board) });
+    await t.press('1', '2', '3', '4');
+    expect(t.display()).toEqual(['SALE', 'Amount:', '           CNY 12.34', 'ENTER to go on']);
+    await t.terminal.ctx.screen.flushed();
+    const lcd = t.board.display as Hd44780Emulator;
+    expect(lcd.text()[2]).toBe('           CNY 12.34');
+    expect(lcd.errors).toEqual([]);
   });
 
   it('in English with --lang en', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import rpi from '../../board/rpi-pn532-hsu.js';
 import sim from '../../board/sim.js';
 import { ValidationError } from '../../src/errors.js';
-import { validateBoard, type BoardDescription } from '../../src/hal/board.js';
+import { validateBoard, type BoardDescription, type GpioKeypadDesc } from '../../src/hal/board.js';
 
 /** A deep copy of the Pi board with one change, to see the one message it earns. */
 function variant(change: (b: BoardDescription) => void): unknown {
@@ -35,7 +35,7 @@ describe('board descriptions', () => {
     ['PN532 I2C address', (b) => void Object.assign(b.devices.reader, { link: 'i2c', port: 'i2c1', address: 0x48 }), 'board rpi-pn532-hsu: devices.reader.address must be 0x24 (the PN532 in I2C mode)'],
     ['pin used twice', (b) => void (b.devices.indicators.buzzer = 5), 'board rpi-pn532-hsu: devices.indicators.buzzer uses GPIO5, already used by devices.keypad.rows[0]'],
     ['I2C pin as GPIO', (b) => void (b.devices.indicators.leds[0] = 2), 'board rpi-pn532-hsu: devices.indicators.leds[0] uses GPIO2, already used by the I2C bus (SDA)'],
-    ['UART pin as GPIO', (b) => void (b.devices.keypad.columns[0] = 14), 'board rpi-pn532-hsu: devices.keypad.columns[0] uses GPIO14, already used by the UART (TXD)'],
+    ['UART pin as GPIO', (b) => void ((b.devices.keypad as GpioKeypadDesc).columns[0] = 14), 'board rpi-pn532-hsu: devices.keypad.columns[0] uses GPIO14, already used by the UART (TXD)'],
     ['pin off the header', (b) => void (b.devices.reader.irq = 40), 'board rpi-pn532-hsu: devices.reader.irq must be a whole number from 0 to 27'],
     ['three LEDs', (b) => void ((b.devices.indicators as { leds: number[] }).leds = [22, 23, 24]), 'board rpi-pn532-hsu: devices.indicators.leds must list four LED GPIOs (EMV contactless status lights)'],
     ['key map missing ENTER', (b) => void (b.devices.keypad.keymap[3]![3] = 'MENU'), 'board rpi-pn532-hsu: devices.keypad.keymap has no ENTER key'],
@@ -59,6 +59,21 @@ describe('board descriptions', () => {
   it('refuses what is not a board at all', () => {
     expect(problems(null)).toEqual(['board (unnamed): description must be an object']);
     expect(problems({ name: 'x' })[0]).toMatch(/^board x: /);
+  });
+
+  it('a keypad behind a PCF8574: its address, INT pin and port bits are checked', () => {
+    const ok = variant((b) => {
+      b.devices.keypad = { driver: 'pcf8574-matrix', port: 'i2c1', address: 0x20, int: 4, rowPins: [0, 1, 2, 3], columnPins: [4, 5, 6, 7], keymap: b.devices.keypad.keymap, debounceMs: 15 };
+    });
+    expect(problems(ok)).toEqual([]);
+    const bad = variant((b) => {
+      b.devices.keypad = { driver: 'pcf8574-matrix', port: 'i2c1', address: 0x3c, int: 22, rowPins: [0, 1, 2, 3], columnPins: [4, 5, 6, 8], keymap: b.devices.keypad.keymap, debounceMs: 15 };
+    });
+    expect(problems(bad)).toEqual([
+      "board rpi-pn532-hsu: devices.keypad.address is the display's address on the same bus",
+      'board rpi-pn532-hsu: devices.keypad rowPins and columnPins must be distinct port bits 0-7',
+      'board rpi-pn532-hsu: devices.indicators.leds[0] uses GPIO22, already used by devices.keypad.int',
+    ]);
   });
 
   it('the HD44780 display needs a PCF8574 address and a character size', () => {

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import boardSim from '../../board/sim.js';
+import type { BoardDescription } from '../../src/hal/board.js';
 import type { KeyName } from '../../src/hal/keypad/keys.js';
 import { DEFAULT_SETTINGS, type TerminalSettings } from '../../src/store/config.js';
 import { Terminal } from '../../src/terminal.js';
@@ -31,13 +32,15 @@ export async function runUntil<T>(clock: VirtualClock, p: Promise<T>, maxMs = 60
 }
 
 /** A whole terminal on the sim board, on virtual time, with its logs kept in memory. */
-export async function simTerminal(options: { lang?: Language; settings?: Partial<TerminalSettings> } = {}) {
+export async function simTerminal(options: { lang?: Language; settings?: Partial<TerminalSettings>; board?: BoardDescription } = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 15, 1, 30, 0)); // 09:30 in Shanghai
-  const board = new SimBoard(boardSim, clock);
+  const desc = options.board ?? boardSim;
+  const board = new SimBoard(desc, clock);
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const terminal = await Terminal.open({ board: boardSim, ports: board.ports, clock, log, settings, lang: options.lang ?? 'zh-CN' });
+  // Drivers wait on the clock while they start (the HD44780's power-on delays): keep it moving.
+  const terminal = await runUntil(clock, Terminal.open({ board: desc, ports: board.ports, clock, log, settings, lang: options.lang ?? 'zh-CN' }), 10_000, 1);
   void terminal.start();
   await clock.advance(0);
   return {

@@ -2,14 +2,15 @@ import { ValidationError } from '../../../src/errors.js';
 import type { KeyName } from '../../../src/hal/keypad/keys.js';
 import type { Clock } from '../../../src/hal/ports.js';
 import type { SimGpioLine } from '../../ports/gpio.js';
+import { findKey, pressKey, type KeyContacts } from './contacts.js';
 
 /**
  * The far end of a membrane key matrix: no diodes, each key a switch between one row wire
  * and one column wire. A column reads low when a pressed key joins it to a row that is
  * driven low; otherwise its pull-up wins. Rows not driven (high impedance) pull nothing.
- * Contact bounce is modelled on press and release when asked for.
+ * Contact bounce is modelled on press and release when asked for (see contacts.ts).
  */
-export class MatrixKeypadEmulator {
+export class MatrixKeypadEmulator implements KeyContacts {
   private readonly pressed = new Set<string>();
 
   constructor(
@@ -22,11 +23,9 @@ export class MatrixKeypadEmulator {
   }
 
   private find(key: KeyName): { r: number; c: number } {
-    for (let r = 0; r < this.keymap.length; r++) {
-      const c = this.keymap[r]!.indexOf(key);
-      if (c >= 0) return { r, c };
-    }
-    throw new ValidationError(`keypad: no key named ${key} on this keypad`);
+    const at = findKey(this.keymap, key);
+    if (!at) throw new ValidationError(`keypad: no key named ${key} on this keypad`);
+    return at;
   }
 
   private propagate(): void {
@@ -57,27 +56,7 @@ export class MatrixKeypadEmulator {
     return this.pressed.has(`${r},${c}`);
   }
 
-  /**
-   * A whole press as a finger makes it: down (with `bounces` chatter edges 1 ms apart),
-   * held for `holdMs`, up (with the same chatter), then `gapMs` before the next key.
-   */
-  async press(key: KeyName, clock: Clock, options: { holdMs?: number; gapMs?: number; bounces?: number } = {}): Promise<void> {
-    const { holdMs = 60, gapMs = 40, bounces = 0 } = options;
-    for (let i = 0; i < bounces; i++) {
-      this.down(key);
-      await clock.sleep(1);
-      this.up(key);
-      await clock.sleep(1);
-    }
-    this.down(key);
-    await clock.sleep(holdMs);
-    for (let i = 0; i < bounces; i++) {
-      this.up(key);
-      await clock.sleep(1);
-      this.down(key);
-      await clock.sleep(1);
-    }
-    this.up(key);
-    await clock.sleep(gapMs);
+  press(key: KeyName, clock: Clock, options: { holdMs?: number; gapMs?: number; bounces?: number } = {}): Promise<void> {
+    return pressKey(this, key, clock, options);
   }
 }
