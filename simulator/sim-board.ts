@@ -7,6 +7,7 @@ import { Hd44780Emulator } from './devices/display/hd44780-emulator.js';
 import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
 import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
 import { Pcf8574KeypadEmulator } from './devices/keypad/pcf8574-keypad.js';
+import { Pn532Emulator } from './devices/pn532/emulator.js';
 import { SimGpioChip, type Pull } from './ports/gpio.js';
 import { SimI2cBus } from './ports/i2c-bus.js';
 import { createSerialPair, type SimSerialEnd } from './ports/serial-pair.js';
@@ -26,6 +27,8 @@ export class SimBoard {
   readonly keypad: MatrixKeypadEmulator | Pcf8574KeypadEmulator;
   /** The display module on the I2C bus, as the board names it. */
   readonly display: Ssd1306Emulator | Hd44780Emulator;
+  /** The NFC reader chip; cards are placed in its field and removed. */
+  readonly pn532: Pn532Emulator;
   readonly ports: BoardPorts;
   /** Keys are pressed one press at a time, whoever asks. */
   private keyChain: Promise<void> = Promise.resolve();
@@ -56,6 +59,11 @@ export class SimBoard {
         ? new Ssd1306Emulator({ height: dd.height as 64 | 32 })
         : new Hd44780Emulator({ columns: dd.width as 20 | 16, rows: dd.height as 4 | 2, clock });
     this.i2c.get(dd.port)?.attach(dd.address, this.display);
+
+    this.pn532 = new Pn532Emulator({ clock, irq: d.reader.irq !== undefined ? this.gpio.line(`GPIO${d.reader.irq}`) : undefined });
+    if (d.reader.link === 'hsu') this.pn532.connectSerial(this.deviceEnds.get(d.reader.port)!);
+    else this.pn532.connectI2c(this.i2c.get(d.reader.port)!, d.reader.address);
+    if (d.reader.reset !== undefined) this.pn532.connectReset(this.gpio.line(`GPIO${d.reader.reset}`));
 
     const kp = d.keypad;
     if (kp.driver === 'matrix-gpio') {

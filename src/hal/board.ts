@@ -18,7 +18,7 @@ export interface SerialPortDesc {
 export interface ReaderDesc {
   driver: 'pn532';
   /** How the PN532 is wired; HSU by default (the Pi's I2C does not honour clock stretching). */
-  link: 'hsu' | 'i2c' | 'spi';
+  link: 'hsu' | 'i2c';
   /** Name of an entry in `serial` (hsu) or `i2c` (i2c). */
   port: string;
   /** I2C address, 0x24 for the PN532 (i2c only). */
@@ -103,7 +103,7 @@ export interface BoardDescription {
 /** Addresses of the PCF8574 (0x20-0x27) and PCF8574A (0x38-0x3F): TI SCPS068J 8.3.2. */
 const PCF8574_ADDRESSES = [...Array(8).keys()].flatMap((i) => [0x20 + i, 0x38 + i]);
 
-/** Baud rates the PN532's HSU accepts (UM0701-02 7.2.11 SetSerialBaudRate). */
+/** Baud rates the PN532's HSU accepts (UM0701-02 7.2.8 SetSerialBaudRate). */
 const PN532_BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1288000];
 
 class BoardChecker {
@@ -207,7 +207,8 @@ export function validateBoard(raw: unknown): BoardDescription {
   const reader = c.obj(devices.reader, 'devices.reader');
   if (reader) {
     c.oneOf(reader.driver, 'devices.reader.driver', ['pn532']);
-    const link = c.oneOf(reader.link, 'devices.reader.link', ['hsu', 'i2c', 'spi']);
+    // The driver speaks SPI too, but no board wires SPI yet (no Linux SPI adapter).
+    const link = c.oneOf(reader.link, 'devices.reader.link', ['hsu', 'i2c']);
     const port = c.str(reader.port, 'devices.reader.port');
     if (link === 'hsu' && port) {
       const s = serial[port] as SerialPortDesc | undefined;

@@ -7,6 +7,7 @@ import type { TextDisplay } from './display/text-display.js';
 import { ContactlessIndicators } from './indicators/contactless-indicators.js';
 import { GpioMatrixLines, MatrixKeypad } from './keypad/matrix.js';
 import { Pcf8574MatrixLines } from './keypad/pcf8574.js';
+import { Pn532, Pn532CardReader, Pn532HsuLink, Pn532I2cLink } from './pn532/index.js';
 import type { Clock, GpioLine } from './ports.js';
 import type { CardReader } from './reader.js';
 
@@ -15,8 +16,7 @@ export interface Devices {
   keypad: MatrixKeypad;
   display: TextDisplay;
   indicators: ContactlessIndicators;
-  /** null until the reader is wired in (the PN532 driver lands with the devices issue). */
-  reader: CardReader | null;
+  reader: CardReader;
   close(): Promise<void>;
 }
 
@@ -34,8 +34,8 @@ async function openDisplay(board: BoardDescription, ports: BoardPorts, clock: Cl
  */
 export async function openDevices(board: BoardDescription, ports: BoardPorts, clock: Clock, log: Logger): Promise<Devices> {
   const lines: GpioLine[] = [];
-  const gpio = async (n: number, dir: 'in' | 'out') => {
-    const l = await ports.gpio(n, dir, { initial: 0 });
+  const gpio = async (n: number, dir: 'in' | 'out', initial: 0 | 1 = 0) => {
+    const l = await ports.gpio(n, dir, { initial });
     lines.push(l);
     return l;
   };
@@ -65,12 +65,21 @@ export async function openDevices(board: BoardDescription, ports: BoardPorts, cl
     onError: (err) => log.error({ event: 'indicators.fault', err }, 'status light or buzzer fault'),
   });
 
+  // The PN532 last: its start-up is the slowest (reset pulse, firmware check, SAM set-up).
+  const r = board.devices.reader;
+  const reset = r.reset !== undefined ? await gpio(r.reset, 'out', 1) : undefined; // RSTPDN is active low
+  const irq = r.irq !== undefined ? await gpio(r.irq, 'in') : undefined;
+  const link = r.link === 'hsu' ? new Pn532HsuLink(await ports.serial(r.port)) : new Pn532I2cLink(await ports.i2c(r.port), { clock, irq, address: r.address });
+  const chip = await Pn532.open({ link, clock, reset });
+  const reader = new Pn532CardReader(chip, { clock });
+
   return {
     keypad,
     display,
     indicators,
-    reader: null,
+    reader,
     async close() {
+      await reader.close();
       await keypad.close();
       await indicators.close();
       for (const l of lines) await l.close();

@@ -28,7 +28,7 @@ describe('the terminal on the sim board: idle, amount, present card, menu', () =
     expect(t.display()).toEqual(['消费', '请输入金额:', '       CNY 12.34', '按确认键继续']);
     expect(t.terminal.ctx.status).toMatchObject({ idle: false, flow: 'sale' });
     await t.press('ENTER');
-    expect(t.display()).toEqual(['消费', '       CNY 12.34', '请挥卡/插卡/刷卡', '  读卡器未连接']);
+    expect(t.display()).toEqual(['消费', '       CNY 12.34', '请挥卡/插卡/刷卡', '  按取消键退出']);
   });
 
   it('the same with the keypad behind a PCF8574 and an HD44780 20x4 (no Chinese: English)', async () => {
@@ -48,7 +48,30 @@ describe('the terminal on the sim board: idle, amount, present card, menu', () =
     const t = await open({ lang: 'en' });
     expect(t.display()[3]).toBe('Key amount: SALE');
     await t.press('5', '0', '0', 'ENTER');
-    expect(t.display()).toEqual(['SALE', '        CNY 5.00', 'Tap/insert/swipe', ' No card reader']);
+    expect(t.display()).toEqual(['SALE', '        CNY 5.00', 'Tap/insert/swipe', ' CANCEL to quit']);
+  });
+
+  it('a card tapped on the PN532 is read through the real frames; the screen says what is not built yet', async () => {
+    const t = await open({ lang: 'en' });
+    await t.press('1', '0', '0', 'ENTER');
+    await t.clock.advance(500); // the reader polls the empty field a few times
+    const card = {
+      type: 'A' as const,
+      uid: Uint8Array.of(0x04, 0x11, 0x22, 0x33),
+      atqa: Uint8Array.of(0x00, 0x04),
+      sak: 0x20,
+      ats: Uint8Array.of(0x05, 0x78, 0x80, 0x70, 0x02),
+      transceive: () => Uint8Array.of(0x6a, 0x82),
+    };
+    t.board.pn532.placeCard(card);
+    await t.clock.advance(300);
+    expect(t.display()).toEqual(['SALE', '   Card read', 'Online: not yet', '']);
+    expect(t.board.leds()).toEqual([true, true, true, true]);
+    expect(t.logs.some((l) => l.event === 'sale.cardSeen' && l.amount === 100)).toBe(true);
+    expect(t.board.pn532.commands.some((c) => c.code === 0x4a)).toBe(true); // InListPassiveTarget
+    expect(t.board.pn532.misuse).toEqual([]);
+    await t.clock.advance(3_000);
+    expect(t.terminal.ctx.status.idle).toBe(true);
   });
 
   it('CLEAR takes back the last digit; ENTER on zero asks for an amount', async () => {
