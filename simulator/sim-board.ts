@@ -4,6 +4,7 @@ import type { BoardPorts } from '../src/hal/board-ports.js';
 import type { KeyName } from '../src/hal/keypad/keys.js';
 import type { Clock, Direction, Level } from '../src/hal/ports.js';
 import { Hd44780Emulator } from './devices/display/hd44780-emulator.js';
+import { readTextRows } from './devices/display/readback.js';
 import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
 import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
 import { Pcf8574KeypadEmulator } from './devices/keypad/pcf8574-keypad.js';
@@ -106,6 +107,16 @@ export class SimBoard {
     });
     this.keyChain = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * The display's text as read back from the module itself: the SSD1306's pixels matched
+   * against the font, or the HD44780's DDRAM. Never the UI's own idea of the screen.
+   */
+  displayText(): string[] {
+    const d = this.display;
+    if (d instanceof Ssd1306Emulator) return readTextRows((x, y) => d.pixel(x, y), d.width, d.height);
+    return d.text().map((l) => l.trimEnd());
   }
 
   /** The four status LEDs as lit or not, read off their lines. */

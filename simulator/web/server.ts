@@ -69,9 +69,15 @@ export class SimulatorServer {
     private readonly board: SimBoard,
   ) {}
 
-  private state() {
-    const { screen, status } = this.terminal.ctx;
-    return { display: { lines: screen.lines }, leds: this.board.leds(), flow: status.flow, idle: status.idle };
+  /** What the display module shows, once the last screen has reached it. */
+  private async display(): Promise<{ lines: string[] }> {
+    await this.terminal.ctx.screen.flushed();
+    return { lines: this.board.displayText() };
+  }
+
+  private async state() {
+    const { status } = this.terminal.ctx;
+    return { display: await this.display(), leds: this.board.leds(), flow: status.flow, idle: status.idle };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -84,7 +90,7 @@ export class SimulatorServer {
       res.end(html);
       return;
     }
-    if (method === 'GET' && path === '/api/state') return send(res, 200, this.state());
+    if (method === 'GET' && path === '/api/state') return send(res, 200, await this.state());
     if (method === 'GET' && path === '/api/display.png') {
       const d = this.board.display;
       if (!('png' in d)) throw new HttpError(404, 'this board has a character display: read /api/display');
@@ -92,12 +98,12 @@ export class SimulatorServer {
       res.end(d.png());
       return;
     }
-    if (method === 'GET' && path === '/api/display') return send(res, 200, { lines: this.terminal.ctx.screen.lines });
+    if (method === 'GET' && path === '/api/display') return send(res, 200, await this.display());
     if (path === '/api/keys') {
       if (method !== 'POST') throw new HttpError(405, 'POST {"keys":[...]} to press keys');
       const keys = parseKeys(await readJson(req));
       await this.board.pressKeys(keys);
-      return send(res, 200, { pressed: keys.length, display: { lines: this.terminal.ctx.screen.lines } });
+      return send(res, 200, { pressed: keys.length, display: await this.display() });
     }
     for (const [re, what] of NOT_YET) {
       if (re.test(path)) return send(res, 501, { error: 'not implemented yet', message: what });

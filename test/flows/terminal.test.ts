@@ -172,6 +172,27 @@ describe('the terminal on the sim board: idle, amount, present card, menu', () =
     expect(t.board.leds()).toEqual([true, false, false, false]);
   });
 
+  it('the text read back off the SSD1306 pixels is what the screen holds, in both languages and inverted rows', async () => {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const t = await open({ lang });
+      const check = async () => {
+        await t.terminal.ctx.screen.flushed();
+        expect(t.board.displayText()).toEqual(t.display().map((l) => l.trimEnd()));
+      };
+      await check();
+      await t.press('MENU');
+      await check();
+      await t.press('DOWN', 'DOWN', 'DOWN', 'DOWN');
+      await check();
+      await t.press('CANCEL');
+      await t.clock.advance(3_000);
+      await t.press('1', '2', '3', '4', '5', '6', '7', '8');
+      await check();
+      await t.stop();
+      term = null;
+    }
+  });
+
   it('the display module shows what the screen holds: pixels on the SSD1306 emulator', async () => {
     const t = await open();
     await t.terminal.ctx.screen.flushed();
