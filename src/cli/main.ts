@@ -4,7 +4,8 @@ import { TOOLS } from './tools/index.js';
 const USAGE = `usage: pos <command>
   pos start [--board NAME|FILE] [--data DIR] [--http HOST:PORT] [--host URL] [--lang zh-CN|en]
   pos host  [--listen HOST:PORT] [--http HOST:PORT] [--data DIR]
-  pos tool <subcommand> ...   (${Object.keys(TOOLS).join(', ') || 'none yet'})`;
+  pos tool <subcommand> ...   (${Object.keys(TOOLS).join(', ') || 'none yet'})
+  pos keys inject|status ...  (the DUKPT key store: inject (--ipek|--bdk) HEX --ksn HEX, status; [--data DIR] [--board B])`;
 
 /** `pos tool`: JSON on stdout and exit 0, or one line on stderr and exit 2 (CONTRACT.md). */
 async function tool(args: string[]): Promise<number> {
@@ -36,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
         return 1;
       case 'tool':
         return await tool(rest);
+      case 'keys':
+        return await (await import('./keys.js')).keys(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -18,11 +18,19 @@ export interface TerminalSettings {
   language: Language;
   /** IANA time zone for the screen and receipts. */
   timeZone: string;
+  /**
+   * Whether the cardholder may skip PIN entry by pressing ENTER on no digits (EMV "PIN
+   * bypass"). Off unless the acquirer allows it: a bypassed PIN CVM is then reported to the
+   * card and host as such.
+   */
+  pinBypassAllowed: boolean;
   timeouts: {
     amountEntryMs: number;
     presentCardMs: number;
     menuMs: number;
     messageMs: number;
+    /** pinEntryTimeout: how long PIN entry waits for the next key before it gives up. */
+    pinEntryMs: number;
   };
 }
 
@@ -34,7 +42,8 @@ export const DEFAULT_SETTINGS: TerminalSettings = Object.freeze({
   maxAmount: 5_000_000,
   language: 'zh-CN',
   timeZone: 'Asia/Shanghai',
-  timeouts: Object.freeze({ amountEntryMs: 60_000, presentCardMs: 60_000, menuMs: 30_000, messageMs: 3_000 }),
+  pinBypassAllowed: false,
+  timeouts: Object.freeze({ amountEntryMs: 60_000, presentCardMs: 60_000, menuMs: 30_000, messageMs: 3_000, pinEntryMs: 30_000 }),
 }) as TerminalSettings;
 
 /** Checks settings read from disk; every mistake named with its field. */
@@ -54,8 +63,9 @@ export function validateSettings(raw: unknown): TerminalSettings {
   } catch {
     p.push(`timeZone '${String(s.timeZone)}' is not an IANA time zone`);
   }
+  if (typeof s.pinBypassAllowed !== 'boolean') p.push('pinBypassAllowed must be true or false');
   const t = s.timeouts as Record<string, unknown> | undefined;
-  for (const k of ['amountEntryMs', 'presentCardMs', 'menuMs', 'messageMs']) {
+  for (const k of ['amountEntryMs', 'presentCardMs', 'menuMs', 'messageMs', 'pinEntryMs']) {
     const v = t?.[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 100 || v > 600_000) p.push(`timeouts.${k} must be from 100 to 600000 ms`);
   }

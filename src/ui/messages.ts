@@ -53,6 +53,13 @@ const zh = {
   'soon.settings': '商户与终端参数',
   'soon.notYet': '功能即将提供',
   'soon.back': '按任意键返回',
+  'pin.title': '请输入密码',
+  'pin.hint': '输完按确认键',
+  'pin.bypassHint': '无密码直接按确认',
+  'pin.tooShort': '密码须为4至12位',
+  'pin.required': '请输入密码',
+  'pin.retry': '密码错误 请重输',
+  'pin.lastTry': '最后一次机会',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -93,6 +100,13 @@ const en: Record<MessageKey, string> = {
   'soon.settings': 'Terminal set-up',
   'soon.notYet': 'Not yet built',
   'soon.back': 'Any key: back',
+  'pin.title': 'Enter PIN',
+  'pin.hint': 'ENTER when done',
+  'pin.bypassHint': 'No PIN: ENTER',
+  'pin.tooShort': 'PIN: 4-12 digits',
+  'pin.required': 'PIN required',
+  'pin.retry': 'Wrong PIN, again',
+  'pin.lastTry': 'Last PIN try',
 };
 
 const tables: Record<Language, Record<MessageKey, string>> = { 'zh-CN': zh, en };

@@ -82,3 +82,29 @@ export function menuScreen(l: Layout, entries: readonly MenuEntry[], selected: n
   }
   return { lines, inverse };
 }
+
+export interface PinView {
+  amount: number;
+  currency: string;
+  /** How many digits are in; the screen shows one '*' each and never a digit. */
+  digits: number;
+  /** A message in place of the hint (too short, wrong PIN...). */
+  note?: string;
+  /** ENTER on no digits skips the PIN here: the hint says so. */
+  bypass?: boolean;
+}
+
+/**
+ * PIN entry: the amount the cardholder is asked to confirm, and a neutral symbol per digit
+ * (ISO 9564-1:2017: a PIN entry device never shows the PIN's digits). On a two-line display
+ * the amount and the echo (or the message) stay; the prompt gives way.
+ */
+export function pinScreen(l: Layout, v: PinView): ScreenView {
+  const stars = '*'.repeat(v.digits);
+  const amount = alignRight(money(v.amount, v.currency), l.columns);
+  if (l.rows < 4) {
+    return { lines: [amount, v.note ? fit(v.note, l.columns) : v.digits ? center(stars, l.columns) : fit(t(l.lang, 'pin.title'), l.columns)] };
+  }
+  const hint = v.note ?? t(l.lang, v.digits === 0 && v.bypass ? 'pin.bypassHint' : 'pin.hint');
+  return { lines: [t(l.lang, 'pin.title'), amount, center(stars, l.columns), fit(hint, l.columns)] };
+}

@@ -1,0 +1,92 @@
+import { isDigitKey } from '../hal/keypad/keys.js';
+import type { TerminalContext } from '../runtime/context.js';
+import { nextKey } from '../runtime/prompt.js';
+import { zeroize } from '../security/bytes.js';
+import { PinBlockError } from '../security/errors.js';
+import { checkPan } from '../security/pan.js';
+import type { EncryptedPin, PinEncryptor } from '../security/dukpt-pin.js';
+import { PIN_MAX_DIGITS, PIN_MIN_DIGITS, type PinBlockFormat } from '../security/pin-block.js';
+import { t } from '../ui/messages.js';
+import { pinScreen } from '../ui/screens.js';
+import { layout, show } from './layout.js';
+
+export interface PinEntryOptions {
+  /** The card's full PAN: formats 0, 3 and 4 bind the block to it. Never shown or logged. */
+  pan: string;
+  /** The amount the cardholder confirms by entering the PIN, minor units. */
+  amount: number;
+  currency: string;
+  pinBlockFormat: PinBlockFormat;
+  /** Enciphers the digits under the transaction's DUKPT PIN key (KeyStore.pinEncryptor()). */
+  encrypt: PinEncryptor;
+  /**
+   * May this transaction let the cardholder skip the PIN? Only narrows the setting
+   * `pinBypassAllowed`: bypass needs both. Default true (the setting alone decides).
+   */
+  allowBypass?: boolean;
+  /** Shown in place of the hint at the start: the issuer refused the last PIN, or one try is left. */
+  notice?: 'retry' | 'lastTry';
+}
+
+export type PinEntryResult = ({ kind: 'pin' } & EncryptedPin) | { kind: 'bypassed' };
+
+/**
+ * PIN entry on the keypad, for online PIN (or an offline PIN block built the same way).
+ *
+ * Keys typed before the prompt are dropped first: a digit typed ahead for the amount must
+ * not become part of a PIN. Each digit goes into a fixed Uint8Array (digit values, never a
+ * string) and the screen shows one '*' per digit. CLEAR takes back the last digit (nothing on
+ * none); CANCEL ends with CancelledError; no key for `timeouts.pinEntryMs` ends with
+ * TimeoutError('pinEntryTimeout') — counted from the last key, so a slow cardholder is not
+ * cut off while still typing. ENTER accepts 4 to 12 digits (ISO 9564-1:2017); fewer, or
+ * none when bypass is not allowed, gives a message and the prompt stays. A 13th digit is
+ * refused with the alert.
+ *
+ * On ENTER the digits are enciphered at once (ISO 9564-1 PIN block, DUKPT PIN key) and the
+ * buffer is zeroed in every case — accepted, cancelled, timed out or failed — so the clear
+ * PIN lives only while it is typed. The result carries the enciphered block and its KSN.
+ * Logs name the outcome and the KSN only; never the PIN, its length or the PAN.
+ */
+export async function enterPin(ctx: TerminalContext, signal: AbortSignal, options: PinEntryOptions): Promise<PinEntryResult> {
+  const { amount, currency, pan, pinBlockFormat, encrypt } = options;
+  // A caller's mistake is refused before the cardholder types anything, not at ENTER.
+  if (![0, 1, 3, 4].includes(pinBlockFormat)) throw new PinBlockError('PIN_BLOCK_FORMAT', `PIN block format ${String(pinBlockFormat)}: use 0, 1, 3 or 4`);
+  if (pinBlockFormat !== 1) checkPan(pan);
+  const bypass = ctx.settings.pinBypassAllowed === true && (options.allowBypass ?? true);
+  const timeoutMs = ctx.settings.timeouts.pinEntryMs;
+  ctx.keys.flush();
+  const digits = new Uint8Array(PIN_MAX_DIGITS);
+  let n = 0;
+  let note: string | undefined = options.notice ? t(ctx.lang, options.notice === 'retry' ? 'pin.retry' : 'pin.lastTry') : undefined;
+  try {
+    for (;;) {
+      show(ctx, pinScreen(layout(ctx), { amount, currency, digits: n, note, bypass }));
+      note = undefined;
+      const key = await nextKey(ctx, { signal, timeoutMs, timeoutName: 'pinEntryTimeout' });
+      if (isDigitKey(key)) {
+        if (n === PIN_MAX_DIGITS) {
+          note = t(ctx.lang, 'pin.tooShort');
+          ctx.indicators?.error();
+        } else {
+          digits[n++] = key.charCodeAt(0) - 48;
+        }
+      } else if (key === 'CLEAR') {
+        if (n > 0) digits[--n] = 0;
+      } else if (key === 'ENTER') {
+        if (n === 0 && bypass) {
+          ctx.log.info({ event: 'pin.bypassed' }, 'PIN entry bypassed by the cardholder');
+          return { kind: 'bypassed' };
+        }
+        if (n >= PIN_MIN_DIGITS) {
+          const out = await encrypt(digits.subarray(0, n), pan, pinBlockFormat);
+          ctx.log.info({ event: 'pin.entered', ksn: Buffer.from(out.ksn).toString('hex').toUpperCase(), format: out.format }, 'PIN enciphered');
+          return { kind: 'pin', ...out };
+        }
+        note = t(ctx.lang, n === 0 ? 'pin.required' : 'pin.tooShort');
+        ctx.indicators?.error();
+      }
+    }
+  } finally {
+    zeroize(digits);
+  }
+}
