@@ -6,12 +6,16 @@ import { isKeyName, type KeyName } from '../../src/hal/keypad/keys.js';
 import type { Terminal } from '../../src/terminal.js';
 import type { SimBoard } from '../sim-board.js';
 
+/** The acquirer simulator's API (simulator/host/http-api.ts), mounted under /api/host/ when the host runs in-process. */
+export interface HostApiHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+}
+
 const MAX_BODY = 64 * 1024;
 
 /** Endpoints of CONTRACT.md that later work provides; until then they say who will. */
 const NOT_YET: [RegExp, string][] = [
   [/^\/api\/cards?$/, 'the virtual card catalog comes with the EMV issue (issue 4)'],
-  [/^\/api\/receipts(\/.*)?$/, 'receipts come with the printer issue (issue 7)'],
   [/^\/api\/journal$/, 'the journal comes with the flows and journal issue (issue 8)'],
   [/^\/api\/events$/, 'the live event stream comes with the simulator page issue (issue 9)'],
   [/^\/api\/host(\/.*)?$/, 'the acquirer simulator comes with the host link issue (issue 6)'],
@@ -67,6 +71,7 @@ export class SimulatorServer {
   constructor(
     private readonly terminal: Terminal,
     private readonly board: SimBoard,
+    private readonly host: HostApiHandler | null = null,
   ) {}
 
   /** What the display module shows, once the last screen has reached it. */
@@ -104,6 +109,18 @@ export class SimulatorServer {
       const keys = parseKeys(await readJson(req));
       await this.board.pressKeys(keys);
       return send(res, 200, { pressed: keys.length, display: await this.display() });
+    }
+    if (this.host && path.startsWith('/api/host/') && (await this.host.handle(req, res))) return;
+    if (method === 'GET' && path === '/api/receipts') {
+      return send(res, 200, this.board.printer.receipts.map(({ id, text }) => ({ id, text })));
+    }
+    const png = /^\/api\/receipts\/([A-Za-z0-9]+)\.png$/.exec(path);
+    if (method === 'GET' && png) {
+      const r = this.board.printer.receipts.find((x) => x.id === png[1]);
+      if (!r) throw new HttpError(404, `no receipt ${png[1]}`);
+      res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store' });
+      res.end(r.png());
+      return;
     }
     for (const [re, what] of NOT_YET) {
       if (re.test(path)) return send(res, 501, { error: 'not implemented yet', message: what });

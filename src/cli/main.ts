@@ -33,8 +33,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'start':
         return await (await import('./start.js')).start(rest);
       case 'host':
-        process.stderr.write('pos host: the acquirer simulator is not built yet (host link issue, #6)\n');
-        return 1;
+        return await (await import('./host.js')).host(rest);
       case 'tool':
         return await tool(rest);
       case 'keys':

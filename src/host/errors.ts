@@ -24,7 +24,8 @@ export type FormatErrorCode =
   | 'ISO_BAD_BITMAP'
   | 'ISO_TRAILING_BYTES'
   | 'ISO_MISSING_FIELD'
-  | 'ISO_BAD_VALUE';
+  | 'ISO_BAD_VALUE'
+  | 'FRAME_LENGTH';
 
 /** Bytes (or a decoded message) from the host that break the specification. */
 export class MessageFormatError extends HostError {
@@ -53,5 +54,57 @@ export class FieldValueError extends ValidationError {
 export class MacMismatchError extends HostError {
   constructor(detail: string) {
     super('MAC_MISMATCH', `response MAC: ${detail}; treated as no response`);
+  }
+}
+
+/**
+ * A length header (docs/host-spec.md section 2) that no message can have: zero, or over the
+ * channel's maximum. The stream cannot be trusted to find the next message, so the
+ * connection is closed; the request waiting on it gets this error (a garbled reply).
+ */
+export class FrameError extends MessageFormatError {
+  readonly length: number;
+  constructor(length: number, max: number) {
+    // 'MTI' stands for the message as a whole: its length header comes before the MTI.
+    super('FRAME_LENGTH', 'MTI', 'length header', null, length === 0 ? 'announces an empty message' : `announces ${length} bytes; the most accepted is ${max}`);
+    this.length = length;
+  }
+}
+
+/** No connection to the host could be made: the request never left, nothing is to be reversed. */
+export class HostConnectError extends HostError {
+  readonly requestSent = false;
+  constructor(endpoint: string, detail: string, options?: { cause?: unknown }) {
+    super('HOST_CONNECT', `host ${endpoint}: cannot connect (${detail}); the request was not sent`, options);
+  }
+}
+
+/** No matching, verified response within the response timeout (docs/host-spec.md section 7). */
+export class HostTimeoutError extends HostError {
+  readonly requestSent = true;
+  readonly timeoutMs: number;
+  constructor(endpoint: string, timeoutMs: number) {
+    super('HOST_TIMEOUT', `host ${endpoint}: no response within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The connection closed after the request left and before its answer came. */
+export class HostDisconnectedError extends HostError {
+  readonly requestSent = true;
+  constructor(endpoint: string, detail: string, options?: { cause?: unknown }) {
+    super('HOST_DISCONNECTED', `host ${endpoint}: the connection closed before the answer (${detail})`, options);
+  }
+}
+
+/**
+ * A reversal is due and could not be delivered yet: no financial request and no settlement
+ * may leave before it (docs/host-spec.md section 8, rule 5).
+ */
+export class ReversalPendingError extends HostError {
+  readonly pending: number;
+  constructor(pending: number) {
+    super('REVERSAL_PENDING', `${pending} reversal${pending === 1 ? ' is' : 's are'} due and not yet acknowledged by the host; try again later`);
+    this.pending = pending;
   }
 }

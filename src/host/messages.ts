@@ -333,7 +333,7 @@ export function buildRefund(input: RefundInput): IsoMessage {
 }
 
 /** Fields of the original request a reversal repeats; never 35 (track) or 52 (PIN block). */
-const REVERSAL_KEEPS = [2, 3, 4, 11, 12, 13, 14, 22, 23, 25, 37, 41, 42, 49, 55, 60, 61] as const;
+export const REVERSAL_KEEPS = [2, 3, 4, 11, 12, 13, 14, 22, 23, 25, 37, 41, 42, 49, 55, 60, 61] as const;
 
 /**
  * 0400 (or 0401, a repeat) reversing a 0200 of any kind. It keeps the original's STAN, so
