@@ -9,6 +9,8 @@ import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
 import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
 import { Pcf8574KeypadEmulator } from './devices/keypad/pcf8574-keypad.js';
 import { Pn532Emulator } from './devices/pn532/emulator.js';
+import { PrinterEmulator } from './devices/printer/emulator.js';
+import { CSN_A2, GENERIC_80MM } from '../src/printer/profile.js';
 import { SimGpioChip, type Pull } from './ports/gpio.js';
 import { SimI2cBus } from './ports/i2c-bus.js';
 import { createSerialPair, type SimSerialEnd } from './ports/serial-pair.js';
@@ -28,6 +30,8 @@ export class SimBoard {
   readonly keypad: MatrixKeypadEmulator | Pcf8574KeypadEmulator;
   /** The display module on the I2C bus, as the board names it. */
   readonly display: Ssd1306Emulator | Hd44780Emulator;
+  /** The receipt printer: its receipts, paper and cover. */
+  readonly printer: PrinterEmulator;
   /** The NFC reader chip; cards are placed in its field and removed. */
   readonly pn532: Pn532Emulator;
   readonly ports: BoardPorts;
@@ -49,7 +53,10 @@ export class SimBoard {
 
     for (const [name] of Object.entries(board.i2c)) this.i2c.set(name, new SimI2cBus(`sim:${name}`, { record: false }));
     for (const [name, s] of Object.entries(board.serial)) {
-      const [term, dev] = createSerialPair(clock, { paths: [s.path, `${s.path}#device`], baudRate: s.baudRate, timing: options.serialTiming ?? false });
+      // The printer's wire is always timed: its pacing and buffer model only mean something
+      // when bytes take the time they take at 19200 baud.
+      const timing = name === d.printer.port || (options.serialTiming ?? false);
+      const [term, dev] = createSerialPair(clock, { paths: [s.path, `${s.path}#device`], baudRate: s.baudRate, timing });
       this.terminalEnds.set(name, term);
       this.deviceEnds.set(name, dev);
     }
@@ -60,6 +67,9 @@ export class SimBoard {
         ? new Ssd1306Emulator({ height: dd.height as 64 | 32 })
         : new Hd44780Emulator({ columns: dd.width as 20 | 16, rows: dd.height as 4 | 2, clock });
     this.i2c.get(dd.port)?.attach(dd.address, this.display);
+
+    this.printer = new PrinterEmulator({ clock, dots: d.printer.dots, printRowsPerSecond: d.printer.dots === 576 ? GENERIC_80MM.printRowsPerSecond : CSN_A2.printRowsPerSecond });
+    this.printer.connect(this.deviceEnds.get(d.printer.port)!);
 
     this.pn532 = new Pn532Emulator({ clock, irq: d.reader.irq !== undefined ? this.gpio.line(`GPIO${d.reader.irq}`) : undefined });
     if (d.reader.link === 'hsu') this.pn532.connectSerial(this.deviceEnds.get(d.reader.port)!);

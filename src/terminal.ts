@@ -63,6 +63,7 @@ export class Terminal {
         off: light(() => ind.off()),
       },
       reader: devices.reader,
+      printer: devices.printer,
     };
     return new Terminal(devices, ctx);
   }

@@ -9,6 +9,7 @@ import { GpioMatrixLines, MatrixKeypad } from './keypad/matrix.js';
 import { Pcf8574MatrixLines } from './keypad/pcf8574.js';
 import { Pn532, Pn532CardReader, Pn532HsuLink, Pn532I2cLink } from './pn532/index.js';
 import type { Clock, GpioLine } from './ports.js';
+import { CSN_A2, EscPosPrinter, GENERIC_80MM, PrintQueue } from '../printer/index.js';
 import type { CardReader } from './reader.js';
 
 /** The terminal's devices, built from a board description on its ports. */
@@ -17,6 +18,8 @@ export interface Devices {
   display: TextDisplay;
   indicators: ContactlessIndicators;
   reader: CardReader;
+  /** The receipt printer's job queue: a missing printer shows as a waiting job, never a crash. */
+  printer: PrintQueue;
   close(): Promise<void>;
 }
 
@@ -73,11 +76,22 @@ export async function openDevices(board: BoardDescription, ports: BoardPorts, cl
   const chip = await Pn532.open({ link, clock, reset });
   const reader = new Pn532CardReader(chip, { clock });
 
+  // Not checked at start: a printer out of paper or unplugged must not stop sales; the
+  // queue reports it and waits.
+  const pr = board.devices.printer;
+  const printer = new PrintQueue({
+    printer: new EscPosPrinter({ link: await ports.serial(pr.port), clock, profile: pr.dots === 576 ? GENERIC_80MM : CSN_A2 }),
+    clock,
+    onFault: (err) => log.warn({ event: 'printer.fault', err }, 'printer fault'),
+    onStatus: (status) => log.info({ event: 'printer.status', state: status.state }, 'printer status'),
+  });
+
   return {
     keypad,
     display,
     indicators,
     reader,
+    printer,
     async close() {
       await reader.close();
       await keypad.close();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../hal/ports.js';
+import type { PrintQueue } from '../printer/index.js';
 import type { CardReader } from '../hal/reader.js';
 import type { TerminalSettings } from '../store/config.js';
 import type { Language } from '../ui/messages.js';
@@ -40,4 +41,5 @@ export interface TerminalContext {
   readonly status: TerminalStatus;
   readonly indicators: StatusIndicators | null;
   readonly reader: CardReader | null;
+  readonly printer: PrintQueue | null;
 }

@@ -56,7 +56,7 @@ describe('pos start on the sim board, through the simulator API', () => {
   });
 
   it('answers 501 for what later issues provide, naming them', async () => {
-    for (const path of ['/api/cards', '/api/receipts', '/api/journal', '/api/host/ledger']) {
+    for (const path of ['/api/cards', '/api/journal']) {
       const { status, body } = await get(path);
       expect(status, path).toBe(501);
       expect(body.message).toMatch(/issue \d/);
@@ -70,6 +70,13 @@ describe('pos start on the sim board, through the simulator API', () => {
     const png = new Uint8Array(await r.arrayBuffer());
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(Buffer.from(png.subarray(16, 24)).readUInt32BE(0)).toBe(512); // 128 px x4
+  });
+
+  it('lists the printer receipts (none yet: no flow prints)', async () => {
+    const { status, body } = await get('/api/receipts');
+    expect(status).toBe(200);
+    expect(body).toEqual([]);
+    expect((await get('/api/receipts/R0001.png')).status).toBe(404);
   });
 
   it('serves the page with the display and a keypad', async () => {
