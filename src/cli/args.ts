@@ -44,3 +44,11 @@ export function required(parsed: ParsedArgs, name: string): string {
   if (v === undefined) throw new ValidationError(`--${name} is required`);
   return v;
 }
+
+/** "127.0.0.1:7070" (or "[::1]:7070") -> host and port, refused by name when malformed. */
+export function parseHostPort(s: string, flag: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ValidationError(`${flag} must be HOST:PORT, e.g. 127.0.0.1:7070 (got '${s}')`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}

@@ -5,22 +5,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ValidationError } from '../errors.js';
 import { RealClock } from '../hal/clock.js';
 import { createLogger } from '../log.js';
-import { parseArgs } from './args.js';
-
-function hostPort(s: string, flag: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new ValidationError(`${flag} must be HOST:PORT, e.g. 127.0.0.1:8583 (got '${s}')`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
-}
+import { parseArgs, parseHostPort } from './args.js';
 
 export async function host(args: string[]): Promise<number> {
   const a = parseArgs(args, { flags: ['listen', 'http', 'data'] });
-  const listen = hostPort(a.flags.get('listen') ?? '127.0.0.1:8583', '--listen');
-  const http = hostPort(a.flags.get('http') ?? '127.0.0.1:7071', '--http');
+  const listen = parseHostPort(a.flags.get('listen') ?? '127.0.0.1:8583', '--listen');
+  const http = parseHostPort(a.flags.get('http') ?? '127.0.0.1:7071', '--http');
   const dataDir = resolve(a.flags.get('data') ?? './data/host');
   mkdirSync(dataDir, { recursive: true });
   const { log, flush } = createLogger({ dir: dataDir });

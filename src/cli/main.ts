@@ -4,6 +4,7 @@ import { TOOLS } from './tools/index.js';
 const USAGE = `usage: pos <command>
   pos start [--board NAME|FILE] [--data DIR] [--http HOST:PORT] [--host URL] [--lang zh-CN|en]
   pos host  [--listen HOST:PORT] [--http HOST:PORT] [--data DIR]
+  pos emulate pn532 --serial PATH [--card ID] [--baud N]   (a device emulator on a real tty)
   pos tool <subcommand> ...   (${Object.keys(TOOLS).join(', ') || 'none yet'})
   pos keys inject|status ...  (the DUKPT key store: inject (--ipek|--bdk) HEX --ksn HEX, status; [--data DIR] [--board B])`;
 
@@ -34,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./start.js')).start(rest);
       case 'host':
         return await (await import('./host.js')).host(rest);
+      case 'emulate':
+        return await (await import('./emulate.js')).emulate(rest);
       case 'tool':
         return await tool(rest);
       case 'keys':

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { BoardPorts } from '../hal/board-ports.js';
 import { RealClock } from '../hal/clock.js';
@@ -7,16 +7,8 @@ import { createLogger } from '../log.js';
 import { loadSettings } from '../store/config.js';
 import { Terminal } from '../terminal.js';
 import { parseLanguage } from '../ui/messages.js';
-import { parseArgs } from './args.js';
+import { parseArgs, parseHostPort } from './args.js';
 import { loadBoard } from './board-loader.js';
-
-/** "127.0.0.1:7070" -> host and port, refused by name when malformed. */
-export function parseHostPort(s: string, flag: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new ValidationError(`${flag} must be HOST:PORT, e.g. 127.0.0.1:7070 (got '${s}')`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
-}
 
 /** `--host tcp://H:P` or `tls://H:P`. */
 export function parseHostUrl(s: string): { tls: boolean; host: string; port: number } {
@@ -27,9 +19,9 @@ export function parseHostUrl(s: string): { tls: boolean; host: string; port: num
 
 /**
  * `pos start`: the terminal on a board. On the sim board the devices are emulators in this
- * process and the simulator API listens on --http. This module is the composition root:
- * the one place in src/ that loads simulator/ (dynamically, only for a sim board), so the
- * Pi's start-up never loads emulator code.
+ * process and the simulator API listens on --http. This module is a composition root: it
+ * loads simulator/ dynamically, only for a sim board and for the in-process acquirer
+ * simulator (when no --host is given), so a Pi pointed at its acquirer loads no simulator code.
  */
 export async function start(args: string[]): Promise<number> {
   const t0 = performance.now();
@@ -56,13 +48,24 @@ export async function start(args: string[]): Promise<number> {
     const { openLinuxPorts } = await import('../hal/linux/ports.js');
     ports = openLinuxPorts(board, clock);
   }
-  if (hostUrl) log.warn({ event: 'host.absent', host: hostUrl }, 'the host link is not built yet (issue 6): sales stop at the card');
+  // Without --host, the acquirer simulator runs in this process on loopback (CONTRACT.md).
+  let hostSim: import('../../simulator/host/host-simulator.js').HostSimulator | null = null;
+  let hostEndpoint: string;
+  if (hostUrl) {
+    hostEndpoint = hostUrl;
+  } else {
+    const { HostSimulator } = await import('../../simulator/host/host-simulator.js');
+    hostSim = await HostSimulator.open({ dataDir: join(dataDir, 'host'), clock, log });
+    const iso = await hostSim.listen('127.0.0.1', 0);
+    hostEndpoint = `tcp://127.0.0.1:${iso.port}`;
+  }
+  log.info({ event: 'host.endpoint', host: hostEndpoint }, 'acquirer endpoint (the sale flow does not go online yet)');
 
   const terminal = await Terminal.open({ board, ports, clock, log, settings, lang });
   const loop = terminal.start();
   if (sim) {
     const { SimulatorServer } = await import('../../simulator/web/server.js');
-    const s = new SimulatorServer(terminal, sim);
+    const s = new SimulatorServer(terminal, sim, hostSim?.api ?? null);
     const addr = await s.listen(http.host, http.port);
     server = s;
     log.info({ event: 'http.listening', url: `http://${addr.address}:${addr.port}` }, 'simulator page and API listening');
@@ -77,6 +80,7 @@ export async function start(args: string[]): Promise<number> {
     await server?.close();
     await terminal.stop();
     await ports.close();
+    await hostSim?.close();
     flush();
   };
   const stopped = new Promise<void>((done) => {

@@ -72,6 +72,12 @@ describe('pos start on the sim board, through the simulator API', () => {
     expect(Buffer.from(png.subarray(16, 24)).readUInt32BE(0)).toBe(512); // 128 px x4
   });
 
+  it('runs the acquirer simulator in-process: its ledger under /api/host/', async () => {
+    const { status, body } = await get('/api/host/ledger');
+    expect(status).toBe(200);
+    expect(body).toEqual([]);
+  });
+
   it('lists the printer receipts (none yet: no flow prints)', async () => {
     const { status, body } = await get('/api/receipts');
     expect(status).toBe(200);

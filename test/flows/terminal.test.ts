@@ -58,7 +58,7 @@ describe('the terminal on the sim board: idle, amount, present card, menu', () =
     const card = {
       type: 'A' as const,
       uid: Uint8Array.of(0x04, 0x11, 0x22, 0x33),
-      atqa: Uint8Array.of(0x00, 0x04),
+      atqa: Uint8Array.of(0x04, 0x00), // air order
       sak: 0x20,
       ats: Uint8Array.of(0x05, 0x78, 0x80, 0x70, 0x02),
       transceive: () => Uint8Array.of(0x6a, 0x82),

@@ -2,8 +2,9 @@ import { I2cNackError, ValidationError } from '../../../src/errors.js';
 import type { Clock, TimerHandle } from '../../../src/hal/ports.js';
 import type { SimGpioLine } from '../../ports/gpio.js';
 import type { I2cTarget, SimI2cBus } from '../../ports/i2c-bus.js';
-import type { SimSerialEnd } from '../../ports/serial-pair.js';
 import type { SimSpiDevice, SpiTarget } from '../../ports/spi.js';
+import { CRC_EN, FRAMING_A, FRAMING_B, FRAMING_MASK, REG, RegisterFile, RF_ON } from './registers.js';
+import { crc14443, crcMatches, newPiccState, piccBlock, type PiccState } from './iso-dep.js';
 import { cardProfile, type CardProfile, type RfCard } from './rf-card.js';
 import { CHIP_ACK, CHIP_ERROR_FRAME, chipFrame, HostFrameReader, type HostFrame } from './wire.js';
 
@@ -75,8 +76,38 @@ export interface Pn532Faults {
   i2cNacks: number;
 }
 
+/**
+ * What the chip needs of a UART: bytes in as they arrive, bytes out in order. A
+ * `SimSerialEnd` is one; `SerialLinkDevicePort` (serial-bridge.ts) makes any SerialLink
+ * one, so the emulator can sit on a real tty.
+ */
+export interface SerialDevicePort {
+  /** Calls `listener` with every chunk that arrives; returns a function that stops it. */
+  onData(listener: (data: Uint8Array) => void): () => void;
+  /** Sends bytes; the emulator never starts a write before the previous one resolved. */
+  write(data: Uint8Array): Promise<void>;
+}
+
+/** What the chip did, as it happens, for a log or a trace (see `observe`). */
+export type Pn532Event =
+  /** A command frame with good checksums, before the chip acts on it. */
+  | { kind: 'command'; code: number; params: Uint8Array; atMs: number }
+  /** An answer leaves: `code` is the answer's code (the command's plus one). */
+  | { kind: 'answer'; code: number; data: Uint8Array; atMs: number }
+  /** The application-level error frame leaves (UM0701-02 6.2.1.5). */
+  | { kind: 'error-frame'; atMs: number }
+  /** A command in progress was cut short by an ACK from the host. */
+  | { kind: 'abort'; atMs: number }
+  | { kind: 'misuse'; misuse: Misuse };
+
 export interface Pn532EmulatorOptions {
   clock: Clock;
+  /**
+   * Keep `commands`, `exchanges` and `misuse` (default true). A long-running emulator
+   * (`pos emulate pn532`) turns it off so memory does not grow with every poll, and
+   * reads the same facts through `observe`.
+   */
+  record?: boolean;
   /** GetFirmwareVersion answer; default IC 0x32, V1.6, support 0x07. */
   firmware?: { ic?: number; version?: number; revision?: number; support?: number };
   /** ms the chip takes to answer any command after its ACK. Default 0. */
@@ -111,27 +142,67 @@ interface ActiveTarget {
   card: RfCard;
   profile: CardProfile;
   deselected: boolean;
+  /** The card's ISO/IEC 14443-4 state; null when it was activated at layer 3 only (no RATS / ATTRIB). */
+  picc: PiccState | null;
 }
 
 const CODE = {
   Diagnose: 0x00,
   GetFirmwareVersion: 0x02,
+  ReadRegister: 0x06,
+  WriteRegister: 0x08,
   SetParameters: 0x12,
   SAMConfiguration: 0x14,
   PowerDown: 0x16,
   RFConfiguration: 0x32,
   InDataExchange: 0x40,
+  InCommunicateThru: 0x42,
   InDeselect: 0x44,
   InListPassiveTarget: 0x4a,
   InRelease: 0x52,
   InAutoPoll: 0x60,
 } as const;
 
-/** Every command code of UM0701-02 7, to tell "not emulated" from "does not exist". */
-const PN532_CODES = new Set([
-  0x00, 0x02, 0x04, 0x06, 0x08, 0x0c, 0x0e, 0x10, 0x12, 0x14, 0x16, 0x32, 0x58, 0x56, 0x46, 0x4a, 0x50, 0x4e, 0x40, 0x42,
-  0x44, 0x52, 0x54, 0x60, 0x8c, 0x92, 0x86, 0x8e, 0x94, 0x88, 0x90, 0x8a,
+/** Every command of UM0701-02 7 by code, to tell "not emulated" from "does not exist" and for logs. */
+const PN532_COMMANDS: ReadonlyMap<number, string> = new Map([
+  [0x00, 'Diagnose'],
+  [0x02, 'GetFirmwareVersion'],
+  [0x04, 'GetGeneralStatus'],
+  [0x06, 'ReadRegister'],
+  [0x08, 'WriteRegister'],
+  [0x0c, 'ReadGPIO'],
+  [0x0e, 'WriteGPIO'],
+  [0x10, 'SetSerialBaudRate'],
+  [0x12, 'SetParameters'],
+  [0x14, 'SAMConfiguration'],
+  [0x16, 'PowerDown'],
+  [0x32, 'RFConfiguration'],
+  [0x58, 'RFRegulationTest'],
+  [0x56, 'InJumpForDEP'],
+  [0x46, 'InJumpForPSL'],
+  [0x4a, 'InListPassiveTarget'],
+  [0x50, 'InATR'],
+  [0x4e, 'InPSL'],
+  [0x40, 'InDataExchange'],
+  [0x42, 'InCommunicateThru'],
+  [0x44, 'InDeselect'],
+  [0x52, 'InRelease'],
+  [0x54, 'InSelect'],
+  [0x60, 'InAutoPoll'],
+  [0x8c, 'TgInitAsTarget'],
+  [0x92, 'TgSetGeneralBytes'],
+  [0x86, 'TgGetData'],
+  [0x8e, 'TgSetData'],
+  [0x94, 'TgSetMetaData'],
+  [0x88, 'TgGetInitiatorCommand'],
+  [0x90, 'TgResponseToInitiator'],
+  [0x8a, 'TgGetTargetStatus'],
 ]);
+
+/** "InListPassiveTarget" for 0x4A, "0x7E" for a code the PN532 does not have. */
+export function pn532CommandName(code: number): string {
+  return PN532_COMMANDS.get(code) ?? `0x${hex(code)}`;
+}
 
 const WAKE_HSU = 0x10;
 const WAKE_SPI = 0x20;
@@ -164,9 +235,11 @@ export class Pn532Emulator {
   private readonly wakeupBytes: number;
   private readonly bufferSize: number;
   private readonly irq: SimGpioLine | undefined;
+  private readonly record: boolean;
+  private observers: ((e: Pn532Event) => void)[] = [];
 
   private link: 'hsu' | 'i2c' | 'spi' | null = null;
-  private serial: SimSerialEnd | null = null;
+  private serial: SerialDevicePort | null = null;
   private serialChain: Promise<void> = Promise.resolve();
   private readonly reader = new HostFrameReader();
   private readonly outbox: Uint8Array[] = [];
@@ -189,7 +262,10 @@ export class Pn532Emulator {
 
   /** SetParameters flags; automatic ATR_RES and RATS on, as the driver sets them anyway. */
   private parameters = PARAM_AUTO_ATR_RES | PARAM_AUTO_RATS;
-  private rfOn = false;
+  /** The CIU and SFR registers; the RF field is TxControl's driver bits. */
+  private readonly regs = new RegisterFile((address, what) =>
+    this.note('unsupported', `a ${what} of register 0x${address.toString(16).padStart(4, '0').toUpperCase()}, which is not modelled`),
+  );
   private maxRetries = { atr: 0xff, psl: 0x01, passive: 0xff };
   private maxRtyCom = 0;
   private retryTimeoutCode = 0x0a;
@@ -206,6 +282,19 @@ export class Pn532Emulator {
     this.bufferSize = options.bufferSize ?? 262;
     this.irq = options.irq;
     this.irq?.drive(null);
+    this.record = options.record ?? true;
+  }
+
+  /** Calls `listener` with each event as it happens; returns a function that stops it. */
+  observe(listener: (e: Pn532Event) => void): () => void {
+    this.observers.push(listener);
+    return () => {
+      this.observers = this.observers.filter((l) => l !== listener);
+    };
+  }
+
+  private tell(e: Pn532Event): void {
+    for (const l of this.observers) l(e);
   }
 
   // ---- the field ----
@@ -234,6 +323,19 @@ export class Pn532Emulator {
     return this.rfOn;
   }
 
+  /** A register as the host would read it (ReadRegister, UM0701-02 7.2.4). */
+  register(address: number): number {
+    return this.regs.peek(address);
+  }
+
+  private get rfOn(): boolean {
+    return (this.regs.peek(REG.TxControl) & RF_ON) === RF_ON;
+  }
+
+  private set rfOn(on: boolean) {
+    this.regs.update(REG.TxControl, RF_ON, on ? RF_ON : 0);
+  }
+
   /** 'low-vbat' after power-on, 'awake', 'power-down' after PowerDown, 'reset' while RSTPDN is low. */
   get state(): Power {
     return this.power;
@@ -241,8 +343,8 @@ export class Pn532Emulator {
 
   // ---- the links (one at a time, as the interface pins I0/I1 select) ----
 
-  /** HSU: the device side of a serial pair. */
-  connectSerial(end: SimSerialEnd): void {
+  /** HSU: the device side of a serial pair, or of a real tty through serial-bridge.ts. */
+  connectSerial(end: SerialDevicePort): void {
     this.claim('hsu');
     this.serial = end;
     end.onData((data) => this.hearHsu(data));
@@ -282,7 +384,7 @@ export class Pn532Emulator {
     this.outbox.length = 0;
     this.outPos = 0;
     this.targets = [];
-    this.rfOn = false;
+    this.regs.reset();
     this.updateIrq();
   }
 
@@ -435,8 +537,14 @@ export class Pn532Emulator {
     }
   }
 
+  private recordExchange(x: CardExchange): void {
+    if (this.record) this.exchanges.push(x);
+  }
+
   private note(kind: MisuseKind, detail: string): void {
-    this.misuse.push({ kind, detail, atMs: this.clock.monotonic() });
+    const m: Misuse = { kind, detail, atMs: this.clock.monotonic() };
+    if (this.record) this.misuse.push(m);
+    this.tell({ kind: 'misuse', misuse: m });
   }
 
   // ---- frames from the host ----
@@ -454,6 +562,7 @@ export class Pn532Emulator {
         if (this.running) {
           this.cancelRunning();
           this.aborts++;
+          this.tell({ kind: 'abort', atMs: this.clock.monotonic() });
           // An exchange cut short leaves no half-chained APDU behind.
           this.chainIn = [];
           this.chainOut = null;
@@ -495,7 +604,9 @@ export class Pn532Emulator {
     }
     const code = data[0]!;
     const params = data.slice(1);
-    this.commands.push({ code, params, atMs: this.clock.monotonic() });
+    const atMs = this.clock.monotonic();
+    if (this.record) this.commands.push({ code, params, atMs });
+    this.tell({ kind: 'command', code, params, atMs });
     if (this.power === 'awake' && !this.samDone && code !== CODE.SAMConfiguration) {
       this.note('before-sam-configuration', `command 0x${hex(code)} before SAMConfiguration after power-on`);
     }
@@ -503,6 +614,7 @@ export class Pn532Emulator {
   }
 
   private emitError(): void {
+    this.tell({ kind: 'error-frame', atMs: this.clock.monotonic() });
     this.emit(CHIP_ERROR_FRAME);
   }
 
@@ -524,6 +636,7 @@ export class Pn532Emulator {
       this.running = null;
       const frame = chipFrame(data, (this.parameters & PARAM_NO_PREPOSTAMBLE) === 0);
       this.lastAnswer = frame;
+      this.tell({ kind: 'answer', code: code + 1, data: data.subarray(1), atMs: this.clock.monotonic() });
       this.emitAnswer(frame);
       if (code === CODE.PowerDown) {
         // The chip sleeps once its answer is out: on HSU when the bytes have left, on
@@ -570,6 +683,10 @@ export class Pn532Emulator {
         return this.diagnose(p);
       case CODE.GetFirmwareVersion:
         return this.answer(code, this.firmware);
+      case CODE.ReadRegister:
+        return this.readRegister(p);
+      case CODE.WriteRegister:
+        return this.writeRegister(p);
       case CODE.SAMConfiguration:
         return this.samConfiguration(p);
       case CODE.SetParameters:
@@ -588,11 +705,13 @@ export class Pn532Emulator {
         return this.inAutoPoll(p);
       case CODE.InDataExchange:
         return this.inDataExchange(p);
+      case CODE.InCommunicateThru:
+        return this.inCommunicateThru(p);
       case CODE.InDeselect:
       case CODE.InRelease:
         return this.deselectOrRelease(code, p);
       default:
-        if (PN532_CODES.has(code)) return this.refuse('unsupported', `command 0x${hex(code)} is not emulated`);
+        if (PN532_COMMANDS.has(code)) return this.refuse('unsupported', `command 0x${hex(code)} is not emulated`);
         return this.refuse('unknown-command', `0x${hex(code)} is no PN532 command`);
     }
   }
@@ -612,6 +731,27 @@ export class Pn532Emulator {
       return this.answer(CODE.Diagnose, [0x00]);
     }
     return this.refuse('unsupported', `Diagnose test 0x${hex(test)} is not emulated`);
+  }
+
+  /** 7.2.4: two address bytes (high first) per register; the answer is the values in order. */
+  private readRegister(p: Uint8Array): void {
+    if (p.length === 0 || p.length % 2 !== 0) return this.refuse('bad-parameters', `ReadRegister takes address pairs, got ${p.length} bytes`);
+    const values: number[] = [];
+    for (let i = 0; i < p.length; i += 2) values.push(this.regs.read((p[i]! << 8) | p[i + 1]!));
+    this.answer(CODE.ReadRegister, values);
+  }
+
+  /** 7.2.5: address (high, low) and value per register; the answer is empty. */
+  private writeRegister(p: Uint8Array): void {
+    if (p.length === 0 || p.length % 3 !== 0) return this.refuse('bad-parameters', `WriteRegister takes address and value triples, got ${p.length} bytes`);
+    for (let i = 0; i < p.length; i += 3) {
+      const address = (p[i]! << 8) | p[i + 1]!;
+      const wasOn = this.rfOn;
+      this.regs.write(address, p[i + 2]!);
+      // Switching the drivers off by hand powers the cards down as RFConfiguration does.
+      if (wasOn && !this.rfOn) this.targets = [];
+    }
+    this.answer(CODE.WriteRegister, []);
   }
 
   /** 7.2.10 */
@@ -664,16 +804,29 @@ export class Pn532Emulator {
   }
 
   private activate(cards: RfCard[]): ActiveTarget[] {
-    this.targets = cards.map((card, i) => ({ tg: i + 1, card, profile: cardProfile(card), deselected: false }));
+    this.targets = cards.map((card, i) => {
+      const profile = cardProfile(card);
+      // Type B is activated with ATTRIB; type A speaks ISO/IEC 14443-4 once the chip sent RATS.
+      const isoDep = card.type === 'B' || ((profile.sak & 0x20) !== 0 && (this.parameters & PARAM_AUTO_RATS) !== 0);
+      return { tg: i + 1, card, profile, deselected: false, picc: isoDep ? newPiccState() : null };
+    });
     this.chainIn = [];
     this.chainOut = null;
+    // The firmware leaves the CIU as the activation needed it: 106 kbps, framing A or B,
+    // CRC on both ways (SELECT, RATS and ATTRIB carry one). Raw frames sent afterwards
+    // with InCommunicateThru go out like that unless the host rewrites the registers.
+    const framing = cards[0]?.type === 'B' ? FRAMING_B : FRAMING_A;
+    this.regs.update(REG.TxMode, CRC_EN | 0x70 | FRAMING_MASK, CRC_EN | framing);
+    this.regs.update(REG.RxMode, CRC_EN | 0x70 | FRAMING_MASK, CRC_EN | framing);
     return this.targets;
   }
 
   private targetData(t: ActiveTarget): number[] {
     const { card, profile } = t;
     if (card.type === 'B') return [t.tg, ...profile.atqb, profile.attribRes.length, ...profile.attribRes];
-    const d = [t.tg, ...profile.atqa, profile.sak, card.uid.length, ...card.uid];
+    // SENS_RES goes to the host high byte first (UM0701-02 7.3.5: a MIFARE 1K lists as
+    // 00 04, a 7-byte UID card as 00 44), the reverse of the air order the card keeps.
+    const d = [t.tg, profile.atqa[1]!, profile.atqa[0]!, profile.sak, card.uid.length, ...card.uid];
     // With fAutomaticRATS the chip sends RATS to an ISO/IEC 14443-4 card and adds the ATS.
     if ((profile.sak & 0x20) !== 0 && (this.parameters & PARAM_AUTO_RATS) !== 0 && profile.ats) d.push(...profile.ats);
     return d;
@@ -807,17 +960,25 @@ export class Pn532Emulator {
     const finish = () => {
       this.running = null;
       if (!this.inField(card)) {
-        this.exchanges.push({ tg, apdu, response: null });
+        this.recordExchange({ tg, apdu, response: null });
         return this.answer(code, [0x01], this.rfTimeoutMs());
       }
       let response: Uint8Array;
       try {
+        // A card that a raw S(DESELECT) put to sleep no longer answers I-blocks.
+        if (t.picc?.deselected) throw new Error('deselected');
         response = card.transceive(apdu);
       } catch {
-        this.exchanges.push({ tg, apdu, response: null });
+        this.recordExchange({ tg, apdu, response: null });
         return this.answer(code, [0x01], this.rfTimeoutMs());
       }
-      this.exchanges.push({ tg, apdu, response: Uint8Array.from(response) });
+      this.recordExchange({ tg, apdu, response: Uint8Array.from(response) });
+      if (t.picc) {
+        // Seen from the card, the chip's exchange is one I-block each way (longer ones
+        // chain, which raw frames after it do not need to know).
+        t.picc.blockNumber ^= 1;
+        t.picc.lastBlock = Uint8Array.of(0x02 | t.picc.blockNumber, ...response);
+      }
       this.chainOut = response;
       this.sendChainedPart();
     };
@@ -825,6 +986,41 @@ export class Pn532Emulator {
     if (ms <= 0) return finish();
     const timer = this.clock.setTimer(ms, finish);
     this.running = { cancel: () => timer.cancel() };
+  }
+
+  /**
+   * 7.3.9: a raw frame, sent as the CIU registers set the line up: the framing of
+   * CIU_TxMode picks which cards hear it, bit 7 of CIU_TxMode / CIU_RxMode says whether
+   * the chip adds and checks the CRC or the host does. Only an activated ISO/IEC 14443-4
+   * card answers, at block level (iso-dep.ts); nothing else in the field answers raw
+   * frames here, so the chip reports the timeout (0x01) after the RF timeout, as it does
+   * for a frame no card hears.
+   */
+  private inCommunicateThru(p: Uint8Array): void {
+    const code = CODE.InCommunicateThru;
+    const silence = () => this.answer(code, [0x01], this.rfTimeoutMs());
+    const txMode = this.regs.peek(REG.TxMode);
+    const rxMode = this.regs.peek(REG.RxMode);
+    const framing = txMode & FRAMING_MASK;
+    const type = framing === FRAMING_A ? 'A' : framing === FRAMING_B ? 'B' : null;
+    // Short frames (REQA, WUPA: TxLastBits) and speeds above 106 kbps are not modelled.
+    if (!type || (txMode & 0x70) !== 0 || (this.regs.peek(REG.BitFraming) & 0x07) !== 0) return silence();
+    let frame = p;
+    if ((txMode & CRC_EN) === 0) {
+      if (!crcMatches(type, frame)) return silence();
+      frame = frame.subarray(0, frame.length - 2);
+    }
+    const t = this.targets.find((x) => !x.deselected && x.picc && x.card.type === type && this.inField(x.card));
+    if (!t) return silence();
+    const card = t.card;
+    const reply = piccBlock(t.picc!, frame, (c) => {
+      const r = card.transceive(c);
+      this.recordExchange({ tg: t.tg, apdu: c, response: Uint8Array.from(r) });
+      return r;
+    });
+    if (!reply) return silence();
+    const wire = (rxMode & CRC_EN) === 0 ? Uint8Array.from([...reply, ...crc14443(type, reply)]) : reply;
+    this.answer(code, [0x00, ...wire]);
   }
 
   /** The next part of a card's answer; MI set while more remains. */

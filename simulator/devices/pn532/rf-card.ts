@@ -8,7 +8,11 @@ export interface RfCard {
   type: 'A' | 'B';
   /** Type A: NFCID1 (4, 7 or 10 bytes). Type B: the PUPI (4 bytes). */
   uid: Uint8Array;
-  /** Type A: ATQA (SENS_RES), 2 bytes; derived from the UID size when absent. */
+  /**
+   * Type A: ATQA (SENS_RES), 2 bytes in the order the card sends them over the air (low
+   * byte first: 44 00 for a 7-byte UID); derived from the UID size when absent. The chip
+   * reports it to the host the other way round.
+   */
   atqa?: Uint8Array;
   /** Type A: SAK; 0x20 (ISO/IEC 14443-4) when the card has an ATS, else 0x00. */
   sak?: number;

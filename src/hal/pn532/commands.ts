@@ -176,7 +176,10 @@ export function decodeFirmwareVersion(data: Uint8Array): FirmwareVersion {
 
 function readTargetA(r: Reader): TargetA {
   const tg = r.byte('Tg');
-  const atqa = r.bytes(2, 'SENS_RES');
+  // The PN532 reports SENS_RES most significant byte first (what nfc-list prints as
+  // "00 44"); over the air ISO/IEC 14443-3 6.5.2 sends the least significant byte first.
+  // The reader contract promises air order, so the two bytes are swapped here.
+  const atqa = r.bytes(2, 'SENS_RES').reverse();
   const sak = r.byte('SEL_RES');
   const uidLength = r.byte('NFCID length');
   if (![4, 7, 10].includes(uidLength)) throw new DecodeProblem(`NFCID1 length ${uidLength} is not 4, 7 or 10`);

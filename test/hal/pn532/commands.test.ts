@@ -34,8 +34,9 @@ describe('answer decoding (UM0701-02 7)', () => {
     expect(() => decodeFirmwareVersion(fromHex('320106'))).toThrow(DecodeProblem);
   });
 
-  it('two type A targets back to back, the first with an ATS, the second without', () => {
-    const data = fromHex('02' + '01 4400 20 07 04A1B2C3D4E5F6 0578807002' + '02 0400 08 04 DEADBEEF');
+  it('two type A targets back to back, the first with an ATS, the second without; ATQA turned to air order', () => {
+    // The PN532 sends SENS_RES most significant byte first: 00 44 for a double-size UID card.
+    const data = fromHex('02' + '01 0044 20 07 04A1B2C3D4E5F6 0578807002' + '02 0004 08 04 DEADBEEF');
     const [a, b] = decodeListedTargets(data, BRTY_106A);
     expect(a).toEqual({ type: 'A', tg: 1, atqa: fromHex('4400'), sak: 0x20, uid: fromHex('04A1B2C3D4E5F6'), ats: fromHex('0578807002') });
     expect(b).toEqual({ type: 'A', tg: 2, atqa: fromHex('0400'), sak: 0x08, uid: fromHex('DEADBEEF') });
@@ -47,7 +48,7 @@ describe('answer decoding (UM0701-02 7)', () => {
   });
 
   it('InAutoPoll results carry a type and a length before each target', () => {
-    const [t] = decodeAutoPoll(fromHex('01 20 0E 01 4400 20 04 11223344 0578807002'));
+    const [t] = decodeAutoPoll(fromHex('01 20 0E 01 0044 20 04 11223344 0578807002'));
     expect(t?.type).toBe('A');
     expect(toHex(t!.uid)).toBe('11223344');
     expect(decodeAutoPoll(fromHex('00'))).toEqual([]);

@@ -140,7 +140,8 @@ describe('PN532 emulator on HSU', () => {
     await t.clock.advance(5000);
     t.emu.placeCard(card());
     await settle();
-    expect(t.take()).toBe(chipAnswer('4B' + '01' + '01' + '0400' + '20' + '04' + '04112233' + '0578807002'));
+    // SENS_RES high byte first, as a PN532 lists a 4-byte UID card: 00 04.
+    expect(t.take()).toBe(chipAnswer('4B' + '01' + '01' + '0004' + '20' + '04' + '04112233' + '0578807002'));
   });
 
   it('with finite retries answers "no target" after the attempts', async () => {
