@@ -3,6 +3,7 @@
  * uses them), the EMV commands a terminal sends (EMV 4.4 Book 1 11.3, Book 3 6.5), and the
  * transport helper that follows a card's 61xx and 6Cxx procedure answers.
  */
+import { concat } from '../bytes.js';
 import { ValidationError, abortReason } from '../errors.js';
 import { toHex } from '../hex.js';
 import { CardError } from './errors.js';
@@ -192,17 +193,7 @@ export async function transceive(send: Send, apdu: Uint8Array | CommandApdu, opt
       continue;
     }
     parts.push(r.data);
-    return { data: concat(parts), sw1: r.sw1, sw2: r.sw2, sw: r.sw };
+    return { data: concat(...parts), sw1: r.sw1, sw2: r.sw2, sw: r.sw };
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

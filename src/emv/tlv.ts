@@ -2,6 +2,7 @@
  * BER-TLV as EMV uses it: EMV 4.4 Book 3 Annex B (B1 tag, B2 length, B3 value), a subset of
  * ISO/IEC 8825-1 (BER). Pure functions: bytes in, a tree out, and back.
  */
+import { concat } from '../bytes.js';
 import { ValidationError } from '../errors.js';
 import { toHex } from '../hex.js';
 import { TlvError } from './errors.js';
@@ -200,7 +201,7 @@ export function encodeLength(length: number): Uint8Array {
 /** Encodes objects one after another; constructed objects given children encode them. */
 export function encodeTlv(objects: readonly TlvInput[]): Uint8Array {
   const parts = objects.map(encodeOne);
-  return concat(parts);
+  return concat(...parts);
 }
 
 function encodeOne(o: TlvInput): Uint8Array {
@@ -214,19 +215,9 @@ function encodeOne(o: TlvInput): Uint8Array {
   } else {
     value = o.value ?? new Uint8Array(0);
   }
-  return concat([tb, encodeLength(value.length), value]);
+  return concat(tb, encodeLength(value.length), value);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** The first object with `tag`, searching depth first in the order the card sent them. */
 export function findTag(objects: readonly Tlv[], tag: number): Tlv | undefined {

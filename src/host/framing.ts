@@ -3,6 +3,7 @@
  * 2-byte unsigned big-endian length, the number of bytes that follow (header excluded).
  * No TPDU. Both ends use this: the terminal's channel and the acquirer simulator.
  */
+import { concat } from '../bytes.js';
 import { FrameError } from './errors.js';
 
 export const LENGTH_HEADER_BYTES = 2;
@@ -66,9 +67,3 @@ export class FrameReader {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

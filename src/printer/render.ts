@@ -51,7 +51,7 @@ class Renderer {
   ) {}
 
   private push(parts: Uint8Array[], printRows: number, feedRows: number): void {
-    this.segments.push({ bytes: cmd.concat(parts), printRows, feedRows });
+    this.segments.push({ bytes: cmd.concat(...parts), printRows, feedRows });
   }
 
   /** ESC @, then the character set: FS & for GB18030, or FS . and ESC t n. */

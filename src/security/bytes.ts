@@ -7,17 +7,7 @@ export function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concat } from '../bytes.js';
 
 /** Overwrites secret material so it does not linger in memory until collected. */
 export function zeroize(...buffers: (Uint8Array | null | undefined)[]): void {

@@ -1,16 +1,10 @@
+import { prng } from '../helpers/prng.js';
 import { expect } from 'vitest';
 import { PosError } from '../../src/errors.js';
 
 /** mulberry32: a small seeded generator, so a failing fuzz case can be replayed. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return prng(seed).next;
 }
 
 export function randomBytes(next: () => number, n: number): Uint8Array {

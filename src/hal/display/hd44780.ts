@@ -9,6 +9,7 @@
  * its execution time, which the I2C transfers themselves exceed except for clear display
  * and return home (1.52 ms), where the driver sleeps on the clock.
  */
+import { concat } from '../../bytes.js';
 import { ValidationError } from '../../errors.js';
 import type { Clock, I2cBus } from '../ports.js';
 import { displayError } from './errors.js';
@@ -190,7 +191,7 @@ export class Hd44780 implements TextDisplay {
       for (const [from, to] of changedRuns(before?.[r] ?? null, want)) {
         const bytes = [this.instructionBytes(LCD.SET_DDRAM | (rowAddress(r, this.columns) + from))];
         for (let c = from; c <= to; c++) bytes.push(this.byteNibbles(1, want[c]!));
-        await this.write(concat(bytes));
+        await this.write(concat(...bytes));
       }
     }
     this.sent = target;
@@ -220,7 +221,7 @@ export class Hd44780 implements TextDisplay {
 
   /** A byte in 4-bit mode: high nibble first (Figure 9). */
   private byteNibbles(rs: 0 | 1, b: number): Uint8Array {
-    return concat([this.nibble(rs, (b >> 4) & 0xf), this.nibble(rs, b & 0xf)]);
+    return concat(this.nibble(rs, (b >> 4) & 0xf), this.nibble(rs, b & 0xf));
   }
 
   private instructionBytes(b: number): Uint8Array {
@@ -228,7 +229,7 @@ export class Hd44780 implements TextDisplay {
   }
 
   private instructions(list: number[]): Uint8Array {
-    return concat(list.map((b) => this.instructionBytes(b)));
+    return concat(...list.map((b) => this.instructionBytes(b)));
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
@@ -255,12 +256,3 @@ export function changedRuns(before: readonly number[] | null, after: readonly nu
   return runs;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -1,3 +1,4 @@
+import { concat } from '../../bytes.js';
 import { abortReason, I2cNackError, ReadTimeoutError, ValidationError } from '../../errors.js';
 import type { Clock, GpioLine } from '../ports.js';
 import {
@@ -189,7 +190,7 @@ export class Pn532 {
     const signal = options.signal;
     if (signal?.aborted) throw abortReason(signal);
     this.stats.commands++;
-    const frame = encodeFrame(TFI_HOST, concat([Uint8Array.of(code), params]));
+    const frame = encodeFrame(TFI_HOST, concat(Uint8Array.of(code), params));
     if (this.asleep) {
       await this.link.wakeUp();
       this.asleep = false;
@@ -336,11 +337,11 @@ export class Pn532 {
 
   /** 7.2.1 test 0x00: the chip echoes `data`; proves the line carries bytes both ways intact. */
   async diagnoseLine(data: Uint8Array = Uint8Array.of(0x50, 0x4e, 0x35, 0x33, 0x32), options: CommandOptions = {}): Promise<void> {
-    const out = await this.command(CMD.Diagnose, concat([Uint8Array.of(DIAG_COMMUNICATION_LINE), data]), {
+    const out = await this.command(CMD.Diagnose, concat(Uint8Array.of(DIAG_COMMUNICATION_LINE), data), {
       ...options,
       answerMax: data.length + 1,
     });
-    const expected = concat([Uint8Array.of(DIAG_COMMUNICATION_LINE), data]);
+    const expected = concat(Uint8Array.of(DIAG_COMMUNICATION_LINE), data);
     if (out.length !== expected.length || out.some((b, i) => b !== expected[i])) {
       throw new Pn532ResponseError(CMD.Diagnose, 'the communication line test did not echo the data sent');
     }
@@ -437,7 +438,7 @@ export class Pn532 {
   async inDataExchange(tg: number, data: Uint8Array, o: { more?: boolean } & CommandOptions = {}): Promise<ExchangeResult> {
     if (data.length > EXCHANGE_DATA_MAX) throw new ValidationError(`InDataExchange carries at most ${EXCHANGE_DATA_MAX} bytes, not ${data.length}`);
     const tgByte = (tg & 0x3f) | (o.more ? STATUS_MI : 0);
-    const out = await this.command(CMD.InDataExchange, concat([Uint8Array.of(tgByte), data]), { ...o, answerMax: EXCHANGE_DATA_MAX + 1 });
+    const out = await this.command(CMD.InDataExchange, concat(Uint8Array.of(tgByte), data), { ...o, answerMax: EXCHANGE_DATA_MAX + 1 });
     const status = this.expectStatus(CMD.InDataExchange, out);
     return { status, data: out.subarray(1) };
   }
@@ -466,7 +467,7 @@ export class Pn532 {
       if ((r.status & STATUS_CODE_MASK) !== 0) throw new Pn532StatusError(CMD.InDataExchange, r.status);
       parts.push(r.data);
     }
-    return concat(parts);
+    return concat(...parts);
   }
 
   /** 7.3.10; tg 0 deselects every target. */
@@ -488,14 +489,3 @@ export class Pn532 {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -1,3 +1,4 @@
+import { prng } from '../../helpers/prng.js';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
 import { Pn532FrameError } from '../../../src/hal/pn532/errors.js';
@@ -176,21 +177,10 @@ describe('malformed frames: each field has its own error', () => {
   });
 });
 
-/** A small deterministic generator (mulberry32) so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('fuzz', () => {
   it('random chunks of frames with garbage between them: only typed errors, every frame found', () => {
-    const rand = rng(0x532);
+    const rand = prng(0x532).next;
     const byte = () => Math.floor(rand() * 256);
     for (let iteration = 0; iteration < 2000; iteration++) {
       const sent: Frame[] = [];
@@ -230,7 +220,7 @@ describe('fuzz', () => {
   });
 
   it('arbitrary bytes in arbitrary chunks: never anything but a Pn532FrameError, and the buffer stays bounded', () => {
-    const rand = rng(0xd5);
+    const rand = prng(0xd5).next;
     let errors = 0;
     for (let iteration = 0; iteration < 3000; iteration++) {
       const p = new FrameParser({ expectTfi: TFI_PN532 });

@@ -1,3 +1,4 @@
+import { prng } from '../../helpers/prng.js';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Ssd1306 } from '../../../src/hal/display/ssd1306.js';
@@ -13,17 +14,6 @@ async function rig(height: 64 | 32 = 64) {
   return { bus, emu, display };
 }
 
-/** A seeded PRNG (mulberry32), so a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('SSD1306 emulator against the driver', () => {
   for (const height of [64, 32] as const) {
@@ -139,7 +129,7 @@ describe('SSD1306 emulator: the command and data stream', () => {
   });
 
   it('never throws on random bytes, records errors and still renders (fuzz)', () => {
-    const rand = prng(0x5eed1306);
+    const rand = prng(0x5eed1306).next;
     for (let run = 0; run < 20; run++) {
       const emu = new Ssd1306Emulator({ height: run % 2 ? 32 : 64 });
       for (let t = 0; t < 150; t++) {
