@@ -1,7 +1,11 @@
 /**
- * Fuzz of every parser in src/emv: random and mutated inputs must give a result or a typed
- * CardError, never anything else (no RangeError, no TypeError, no hang). Seeded, so a
- * failure names the seed and the input that caused it.
+ * Fuzz of every parser in src/emv and of the contactless kernel: random and mutated inputs
+ * must give a result or a typed CardError, never anything else (no RangeError, no
+ * TypeError, no hang). Seeded, so a failure names the seed and the input that caused it.
+ *
+ * EMV_FUZZ_ITERATIONS sets how many inputs the BER-TLV decoder gets (default 20,000);
+ * EMV_KERNEL_FUZZ_ITERATIONS how many mutated card sessions the kernel gets (default 600);
+ * EMV_FUZZ_REPORT=1 prints how the kernel's sessions ended.
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/hex.js';
@@ -12,6 +16,22 @@ import { decodeTlv, encodeTlv, type Tlv } from '../../src/emv/tlv.js';
 import { parseTrack, parseTrack1, parseTrack2, parseTrack2Equivalent } from '../../src/emv/track.js';
 import { mutate, prng } from './helpers/prng.js';
 import * as S from './helpers/samples.js';
+import { runContactlessTransaction } from '../../src/emv/contactless-kernel.js';
+import { defaultContactlessConfig } from '../../src/emv/kernel-config.js';
+import type { Outcome } from '../../src/emv/kernel-result.js';
+import { createVirtualCard } from '../../simulator/cards/catalog.js';
+import { offlineConfig, transaction } from './helpers/kernel-harness.js';
+
+function iterations(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}=${v}: a whole number of iterations`);
+  return n;
+}
+
+const TLV_ITERATIONS = iterations('EMV_FUZZ_ITERATIONS', 20_000);
+const KERNEL_ITERATIONS = iterations('EMV_KERNEL_FUZZ_ITERATIONS', 600);
 
 const SAMPLES = [
   S.VISA_PPSE_FCI,
@@ -44,7 +64,7 @@ describe('fuzz: BER-TLV decoder', () => {
     const r = prng(0x7e57);
     let decoded = 0;
     let refused = 0;
-    for (let i = 0; i < 6000; i++) {
+    for (let i = 0; i < TLV_ITERATIONS; i++) {
       const input = i % 2 === 0 ? r.bytes(r.int(48)) : mutate(SAMPLES[r.int(SAMPLES.length)]!, r);
       const label = toHex(input);
       try {
@@ -61,8 +81,8 @@ describe('fuzz: BER-TLV decoder', () => {
       }
     }
     // Both paths were exercised, or the fuzz proves little.
-    expect(decoded).toBeGreaterThan(500);
-    expect(refused).toBeGreaterThan(500);
+    expect(decoded).toBeGreaterThan(TLV_ITERATIONS / 12);
+    expect(refused).toBeGreaterThan(TLV_ITERATIONS / 12);
   });
 });
 
@@ -150,5 +170,51 @@ describe('fuzz: responses and the transport', () => {
       const bytes = r.bytes(r.int(5));
       only(CardError, toHex(bytes), () => parseResponse(bytes));
     }
+  });
+});
+
+function flipBit(bytes: Uint8Array, r: ReturnType<typeof prng>): Uint8Array {
+  const out = bytes.slice();
+  if (out.length) out[r.int(out.length)] ^= 1 << r.int(8);
+  return out;
+}
+
+describe('fuzz: the contactless kernel against mutated card answers', () => {
+  const OUTCOMES: readonly Outcome[] = ['online-request', 'approved', 'declined', 'try-another-interface', 'end-application'];
+
+  it('every session ends in an outcome or a CardError, whatever the card answers', async () => {
+    const r = prng(0xc0ffee);
+    const cards = ['visa-ok', 'mc-ok', 'unionpay-ok', 'two-apps', 'amex-test', 'visa-expired'].map((id) => createVirtualCard(id));
+    const configs = [defaultContactlessConfig(), offlineConfig()];
+    const seen = new Map<string, number>();
+    for (let i = 0; i < KERNEL_ITERATIONS; i++) {
+      const card = cards[i % cards.length]!;
+      const config = configs[r.int(2)]!;
+      // Mutate one or two of the card's answers (status words included), others pass as they are.
+      const targets = new Set([r.int(8), r.int(10)]);
+      let n = 0;
+      const log: string[] = [];
+      const transmit = async (apdu: Uint8Array): Promise<Uint8Array> => {
+        const answer = card.transceive(apdu);
+        // Half the time one flipped bit, which keeps the TLV whole and reaches the semantic checks.
+        const out = !targets.has(n++) ? answer : r.int(2) ? mutate(answer, r) : flipBit(answer, r);
+        log.push(`${toHex(apdu)} -> ${toHex(out)}`);
+        return out;
+      };
+      const label = `iteration ${i} (${card.description.id}):\n${log.join('\n')}`;
+      try {
+        const result = await runContactlessTransaction({ transmit, config, transaction: transaction(r.int(2) ? 100 : 200_000), signal: new AbortController().signal });
+        expect(OUTCOMES, label).toContain(result.outcome);
+        expect(result.tvr.length, label).toBe(5);
+        seen.set(result.outcome, (seen.get(result.outcome) ?? 0) + 1);
+      } catch (e) {
+        if (!(e instanceof CardError)) throw new Error(`${label}\nthrew ${String(e)}`, { cause: e });
+        seen.set(`error:${e.code}`, (seen.get(`error:${e.code}`) ?? 0) + 1);
+      }
+    }
+    if (process.env.EMV_FUZZ_REPORT) console.log([...seen].sort());
+    // Outcomes and refusals both happened: the mutations reached the kernel's decisions.
+    expect([...seen.keys()].filter((k) => k.startsWith('error:')).length).toBeGreaterThan(3);
+    expect(seen.get('online-request')).toBeGreaterThan(KERNEL_ITERATIONS / 10);
   });
 });

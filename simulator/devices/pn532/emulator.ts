@@ -1,3 +1,4 @@
+import { concat } from '../../../src/bytes.js';
 import { I2cNackError, ValidationError } from '../../../src/errors.js';
 import type { Clock, TimerHandle } from '../../../src/hal/ports.js';
 import type { SimGpioLine } from '../../ports/gpio.js';
@@ -953,7 +954,7 @@ export class Pn532Emulator {
       this.chainIn.push(Uint8Array.from(data));
       return this.answer(code, [0x00]);
     }
-    const apdu = concat([...this.chainIn, data]);
+    const apdu = concat(...this.chainIn, data);
     this.chainIn = [];
     if (apdu.length === 0) return this.refuse('bad-parameters', 'InDataExchange with no data and nothing chained to fetch');
     const card = t.card;
@@ -1053,12 +1054,3 @@ function hex(n: number): string {
   return n.toString(16).padStart(2, '0').toUpperCase();
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

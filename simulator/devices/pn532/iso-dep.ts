@@ -7,6 +7,8 @@
  * host computes itself (CIU_TxMode / CIU_RxMode bit 7 cleared).
  */
 
+import { concat } from '../../../src/bytes.js';
+
 /** ISO/IEC 14443-3 annex B: CRC_A (preset 6363) or CRC_B (preset FFFF, inverted); low byte first. */
 export function crc14443(type: 'A' | 'B', data: Uint8Array): Uint8Array {
   let crc = type === 'A' ? 0x6363 : 0xffff;
@@ -71,7 +73,7 @@ export function piccBlock(state: PiccState, block: Uint8Array, apdu: (c: Uint8Ar
     state.blockNumber ^= 1;
     state.chained.push(block.subarray(at));
     if ((pcb & PCB_CHAINING) !== 0) return send(head(0xa2 | state.blockNumber));
-    const c = concat(state.chained);
+    const c = concat(...state.chained);
     state.chained = [];
     let r: Uint8Array;
     try {
@@ -98,12 +100,3 @@ export function piccBlock(state: PiccState, block: Uint8Array, apdu: (c: Uint8Ar
   return null;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

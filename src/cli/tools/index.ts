@@ -12,4 +12,5 @@ export const TOOLS: Record<string, () => Promise<{ default: ToolCommand }>> = {
   mac: () => import('./mac.js'),
   arqc: () => import('./arqc.js'),
   iso8583: () => import('./iso8583.js'),
+  emv: () => import('./emv.js'),
 };

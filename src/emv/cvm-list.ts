@@ -1,0 +1,131 @@
+/**
+ * Cardholder Verification by the card's CVM List (8E), EMV 4.4 Book 3 10.5 and Annex C3:
+ * amounts X and Y, then rules of two bytes (CVM code, condition), tried in order until one
+ * applies. Contactless readers cannot check an offline PIN, so only online PIN, signature,
+ * no CVM (and, by the kernel, on-device verification) can succeed here.
+ */
+import type { CvmMethod } from './kernel-result.js';
+import type { TvrBit } from './tvr.js';
+
+export interface CvmListContext {
+  amount: number;
+  /** The transaction is in the application's currency (9F42 = 5F2A): X and Y apply. */
+  inApplicationCurrency: boolean;
+  /** 9F33 byte 2 as this transaction uses it (Book 4 Annex A2: b7 online PIN, b6 signature, b4 no CVM). */
+  capability: number;
+  /** 9C: 0x01 cash, 0x09 purchase with cashback, else purchase. */
+  transactionType: number;
+  unattended: boolean;
+}
+
+export interface CvmOutcome {
+  method: CvmMethod;
+  /** CVM Results (9F34): method code, condition, result (00 unknown, 01 failed, 02 successful). */
+  results: Uint8Array;
+  tvr: TvrBit[];
+}
+
+/** Book 3 Annex C3 Table 39, b6-b1 of the CVM code. */
+const FAIL_CVM = 0x00;
+const ENCIPHERED_PIN_ONLINE = 0x02;
+const SIGNATURE = 0x1e;
+const NO_CVM = 0x1f;
+const OFFLINE_PIN_CODES = new Set([0x01, 0x03, 0x04, 0x05]);
+
+function supported(code: number, capability: number): boolean {
+  switch (code) {
+    case ENCIPHERED_PIN_ONLINE:
+      return (capability & 0x40) !== 0;
+    case SIGNATURE:
+      return (capability & 0x20) !== 0;
+    case NO_CVM:
+      return (capability & 0x08) !== 0;
+    case 0x01:
+    case 0x03:
+      return (capability & 0x80) !== 0;
+    case 0x04:
+    case 0x05:
+      return (capability & 0x10) !== 0;
+    default:
+      return false;
+  }
+}
+
+function recognised(code: number): boolean {
+  return code === FAIL_CVM || code === ENCIPHERED_PIN_ONLINE || code === SIGNATURE || code === NO_CVM || OFFLINE_PIN_CODES.has(code);
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) >>> 0) + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
+}
+
+/** Book 3 Annex C3 Table 40: whether a rule's condition holds for this transaction. */
+function conditionSatisfied(condition: number, code: number, x: number, y: number, c: CvmListContext): boolean {
+  const cash = c.transactionType === 0x01;
+  const cashback = c.transactionType === 0x09;
+  switch (condition) {
+    case 0x00:
+      return true;
+    case 0x01:
+      return c.unattended && cash;
+    case 0x02:
+      return !(c.unattended && cash) && !cash && !cashback;
+    case 0x03:
+      return supported(code, c.capability);
+    case 0x04:
+      return !c.unattended && cash;
+    case 0x05:
+      return cashback;
+    case 0x06:
+      return c.inApplicationCurrency && c.amount < x;
+    case 0x07:
+      return c.inApplicationCurrency && c.amount > x;
+    case 0x08:
+      return c.inApplicationCurrency && c.amount < y;
+    case 0x09:
+      return c.inApplicationCurrency && c.amount > y;
+    default:
+      return false; // RFU and proprietary conditions are not satisfied (Table 40 note)
+  }
+}
+
+/**
+ * Book 3 10.5 (Figure 8). A list shorter than X, Y and one rule gives "No CVM performed"
+ * (3F 00 00) and ICC data missing; no applicable rule gives 3F 00 01 and a failed CVM.
+ */
+export function processCvmList(list: Uint8Array | undefined, c: CvmListContext): CvmOutcome {
+  if (!list || list.length < 10 || list.length % 2 !== 0) {
+    return { method: 'none', results: Uint8Array.of(0x3f, 0x00, 0x00), tvr: ['iccDataMissing'] };
+  }
+  const x = readU32(list, 0);
+  const y = readU32(list, 4);
+  const tvr: TvrBit[] = [];
+  for (let i = 8; i < list.length; i += 2) {
+    const cvmByte = list[i]!;
+    const condition = list[i + 1]!;
+    const code = cvmByte & 0x3f;
+    const applyNext = (cvmByte & 0x40) !== 0;
+    if (!conditionSatisfied(condition, code, x, y, c)) continue;
+    // Figure 8: an unrecognised or unsupported CVM, or one that fails, moves to the next
+    // rule only when b7 says so; otherwise cardholder verification has failed.
+    let outcome: CvmOutcome | undefined;
+    if (!recognised(code)) {
+      tvr.push('unrecognisedCvm');
+    } else if (code === FAIL_CVM) {
+      // "Fail CVM processing": a deliberate failure.
+    } else if (!supported(code, c.capability) || OFFLINE_PIN_CODES.has(code)) {
+      // Not here: an offline PIN cannot be verified over the contactless interface.
+      if (OFFLINE_PIN_CODES.has(code) && supported(code, c.capability)) tvr.push('pinPadMissing');
+    } else if (code === ENCIPHERED_PIN_ONLINE) {
+      outcome = { method: 'online-pin', results: Uint8Array.of(cvmByte, condition, 0x00), tvr: [...tvr, 'onlinePinEntered'] };
+    } else if (code === SIGNATURE) {
+      outcome = { method: 'signature', results: Uint8Array.of(cvmByte, condition, 0x00), tvr };
+    } else {
+      outcome = { method: 'no-cvm', results: Uint8Array.of(cvmByte, condition, 0x02), tvr };
+    }
+    if (outcome) return outcome;
+    if (applyNext) continue;
+    return { method: 'none', results: Uint8Array.of(cvmByte, condition, 0x01), tvr: [...tvr, 'cvmNotSuccessful'] };
+  }
+  return { method: 'none', results: Uint8Array.of(0x3f, 0x00, 0x01), tvr: [...tvr, 'cvmNotSuccessful'] };
+}
