@@ -4,6 +4,8 @@ import type { BoardPorts } from '../src/hal/board-ports.js';
 import type { KeyName } from '../src/hal/keypad/keys.js';
 import type { Clock, Direction, Level } from '../src/hal/ports.js';
 import { Hd44780Emulator } from './devices/display/hd44780-emulator.js';
+import { createContactlessCard } from './cards/catalog.js';
+import type { VirtualCard } from './cards/virtual-card.js';
 import { readTextRows } from './devices/display/readback.js';
 import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
 import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
@@ -35,6 +37,8 @@ export class SimBoard {
   /** The NFC reader chip; cards are placed in its field and removed. */
   readonly pn532: Pn532Emulator;
   readonly ports: BoardPorts;
+  /** Virtual cards presented so far, by catalog id. */
+  private readonly wallet = new Map<string, VirtualCard>();
   /** Keys are pressed one press at a time, whoever asks. */
   private keyChain: Promise<void> = Promise.resolve();
 
@@ -127,6 +131,29 @@ export class SimBoard {
     const d = this.display;
     if (d instanceof Ssd1306Emulator) return readTextRows((x, y) => d.pixel(x, y), d.width, d.height);
     return d.text().map((l) => l.trimEnd());
+  }
+
+  /**
+   * Presents a catalog card, as a customer would: tapped into the PN532's field. The same
+   * card object is kept per id for the life of the board, so its ATC counts up from tap to
+   * tap as a real card's does. Insert and swipe wait for the contact and magstripe readers.
+   */
+  presentCard(action: 'tap' | 'insert' | 'swipe' | 'remove', id?: string): void {
+    if (action === 'remove') {
+      this.pn532.removeCard();
+      return;
+    }
+    if (action !== 'tap') {
+      throw new DeviceError('NO_READER', `the sim board has no ${action === 'insert' ? 'contact chip' : 'magstripe'} reader yet (issue 4): tap the card`);
+    }
+    if (!id) throw new DeviceError('NO_CARD', 'which card? give "card": ID from /api/cards');
+    let card = this.wallet.get(id);
+    if (!card) {
+      card = createContactlessCard(id);
+      this.wallet.set(id, card);
+    }
+    this.pn532.removeCard();
+    this.pn532.placeCard(card.rfCard());
   }
 
   /** The four status LEDs as lit or not, read off their lines. */

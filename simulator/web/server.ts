@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DeviceError } from '../../src/errors.js';
 import { isKeyName, type KeyName } from '../../src/hal/keypad/keys.js';
+import { catalogEntries, catalogItem } from '../cards/catalog.js';
 import type { Terminal } from '../../src/terminal.js';
 import type { SimBoard } from '../sim-board.js';
 
@@ -15,7 +17,6 @@ const MAX_BODY = 64 * 1024;
 
 /** Endpoints of CONTRACT.md that later work provides; until then they say who will. */
 const NOT_YET: [RegExp, string][] = [
-  [/^\/api\/cards?$/, 'the virtual card catalog comes with the EMV issue (issue 4)'],
   [/^\/api\/journal$/, 'the journal comes with the flows and journal issue (issue 8)'],
   [/^\/api\/events$/, 'the live event stream comes with the simulator page issue (issue 9)'],
   [/^\/api\/host(\/.*)?$/, 'the acquirer simulator comes with the host link issue (issue 6)'],
@@ -109,6 +110,25 @@ export class SimulatorServer {
       const keys = parseKeys(await readJson(req));
       await this.board.pressKeys(keys);
       return send(res, 200, { pressed: keys.length, display: await this.display() });
+    }
+    if (method === 'GET' && path === '/api/cards') return send(res, 200, catalogEntries());
+    if (path === '/api/card') {
+      if (method !== 'POST') throw new HttpError(405, 'POST {"action":"tap"|"insert"|"swipe"|"remove","card":ID}');
+      const body = (await readJson(req)) as { action?: unknown; card?: unknown };
+      const action = body?.action;
+      if (action !== 'tap' && action !== 'insert' && action !== 'swipe' && action !== 'remove') {
+        throw new HttpError(400, 'action must be tap, insert, swipe or remove');
+      }
+      if (action !== 'remove' && (typeof body.card !== 'string' || !catalogItem(body.card))) {
+        throw new HttpError(400, `no card '${String(body.card)}' in the catalog: GET /api/cards lists them`);
+      }
+      try {
+        this.board.presentCard(action, body.card as string | undefined);
+      } catch (e) {
+        if (e instanceof DeviceError) throw new HttpError(501, e.message);
+        throw e;
+      }
+      return send(res, 200, { action, card: body.card ?? null });
     }
     if (this.host && path.startsWith('/api/host/') && (await this.host.handle(req, res))) return;
     if (method === 'GET' && path === '/api/receipts') {

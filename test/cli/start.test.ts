@@ -56,7 +56,7 @@ describe('pos start on the sim board, through the simulator API', () => {
   });
 
   it('answers 501 for what later issues provide, naming them', async () => {
-    for (const path of ['/api/cards', '/api/journal']) {
+    for (const path of ['/api/journal']) {
       const { status, body } = await get(path);
       expect(status, path).toBe(501);
       expect(body.message).toMatch(/issue \d/);
@@ -70,6 +70,28 @@ describe('pos start on the sim board, through the simulator API', () => {
     const png = new Uint8Array(await r.arrayBuffer());
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(Buffer.from(png.subarray(16, 24)).readUInt32BE(0)).toBe(512); // 128 px x4
+  });
+
+  it('lists the virtual card catalog and taps a card into the PN532 field during a sale', async () => {
+    const cards = (await get('/api/cards')).body as { id: string; technologies: string[] }[];
+    for (const id of ['visa-ok', 'mc-ok', 'unionpay-ok', 'visa-nsf', 'visa-expired', 'visa-blocked', 'mc-wrongpin', 'two-apps']) {
+      expect(cards.find((c) => c.id === id)?.technologies, id).toContain('contactless');
+    }
+    for (let i = 0; i < 200 && !(await get('/api/state')).body.idle; i++) await new Promise((r) => setTimeout(r, 25));
+    await keys(['1', '0', '0', 'ENTER']);
+    const card = (body: unknown) => fetch(`${url}/api/card`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await card({ action: 'tap', card: 'visa-ok' })).status).toBe(200);
+    let lines: string[] = [];
+    for (let i = 0; i < 100 && !lines.includes('   Card read'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      lines = (await get('/api/display')).body.lines;
+    }
+    expect(lines).toContain('   Card read');
+    expect((await card({ action: 'remove' })).status).toBe(200);
+    expect((await card({ action: 'insert', card: 'visa-ok' })).status).toBe(501);
+    expect((await card({ action: 'tap', card: 'no-such-card' })).status).toBe(400);
+    expect((await card({ action: 'wave', card: 'visa-ok' })).status).toBe(400);
+    await keys(['CANCEL']);
   });
 
   it('runs the acquirer simulator in-process: its ledger under /api/host/', async () => {
