@@ -51,6 +51,12 @@ export interface ReversalQueueOptions {
   responseTimeoutMs?: number;
   /** Delay after a failed attempt: initial, doubled each attempt, capped (rule 3: 5 minutes). */
   retry?: { initialMs: number; maxMs: number };
+  /**
+   * Called (and awaited) once the host has ended a reversal: done or flagged. The journal
+   * learns this way that a transaction it holds as reversal-pending is reversed; a failure
+   * here is logged and changes nothing in the queue (the journal catches up at start-up).
+   */
+  onSettled?: (summary: ReversalSummary) => void | Promise<void>;
 }
 
 export type ReversalState = 'armed' | 'due' | 'done' | 'flagged';
@@ -95,8 +101,11 @@ type LogRecord =
 const SEALED_FIELDS = [2, 14] as const;
 const DEFAULT_RETRY = { initialMs: 10_000, maxMs: 300_000 };
 
-/** The identity of a 0200: terminal, STAN, and the local date and time it was built. */
-function idOf(request: IsoMessage): string {
+/**
+ * The identity of a 0200: terminal, STAN, and the local date and time it was built. The
+ * journal keys its record by the same id, so the two logs can be matched after a crash.
+ */
+export function reversalIdOf(request: IsoMessage): string {
   const f = request.fields;
   return [String(f[41] ?? '').trimEnd(), f[11], f[13], f[12]].map(String).join('-');
 }
@@ -212,7 +221,7 @@ export class ReversalQueue {
   async arm(request: IsoMessage, reason?: ReversalReason): Promise<string> {
     if (request.mti !== '0200') throw new FieldValueError('original', 'reversal', `only a 0200 is reversed, not ${String(request.mti)}`);
     if (reason !== undefined && !Object.hasOwn(REVERSAL_REASONS, reason)) throw new FieldValueError('reason', 'reversal', 'unknown reason');
-    const id = idOf(request);
+    const id = reversalIdOf(request);
     const known = this.entries.get(id);
     if (known && known.state !== 'done') {
       if (reason && known.state === 'armed') await this.markDue(id, reason);
@@ -268,7 +277,17 @@ export class ReversalQueue {
   }
 
   list(): ReversalSummary[] {
-    return [...this.entries.values()].map((e) => ({
+    return [...this.entries.values()].map((e) => this.summary(e));
+  }
+
+  /** One entry by id, without listing them all (the online step asks after every sale). */
+  get(id: string): ReversalSummary | undefined {
+    const e = this.entries.get(id);
+    return e ? this.summary(e) : undefined;
+  }
+
+  private summary(e: Entry): ReversalSummary {
+    return {
       id: e.id,
       state: e.state,
       reason: e.reason,
@@ -279,7 +298,7 @@ export class ReversalQueue {
       amount: Number(e.fields['4'] ?? 0),
       maskedPan: e.masked,
       lastResponseCode: e.lastCode,
-    }));
+    };
   }
 
   // ---- sending ----------------------------------------------------------------------------
@@ -366,6 +385,14 @@ export class ReversalQueue {
     return message;
   }
 
+  private async settled(e: Entry): Promise<void> {
+    try {
+      await this.options.onSettled?.(this.summary(e));
+    } catch (err) {
+      this.options.log?.error({ event: 'reversals.onSettled.error', id: e.id, err: (err as Error).message }, 'the listener of a settled reversal failed');
+    }
+  }
+
   private async attempt(e: Entry, signal?: AbortSignal): Promise<void> {
     const log = this.options.log;
     const where = { id: e.id, stan: e.fields['11'], attempt: e.attempts + 1 };
@@ -388,6 +415,7 @@ export class ReversalQueue {
         await this.write({ t: 'done', id: e.id, code: r.responseCode, flagged });
         if (flagged) log?.error({ event: 'reversal.refused', ...where, responseCode: r.responseCode }, 'host refused the reversal: reconcile by hand');
         else log?.info({ event: 'reversal.done', ...where, outcome: r.outcome, responseCode: r.responseCode }, 'reversal acknowledged');
+        await this.settled(e);
         return;
       }
     } catch (err) {
