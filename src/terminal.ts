@@ -9,6 +9,7 @@ import { TerminalStatus, type TerminalContext } from './runtime/context.js';
 import { KeyQueue } from './runtime/key-queue.js';
 import { Scheduler } from './runtime/scheduler.js';
 import { Screen } from './runtime/screen.js';
+import type { PaymentServices } from './payments.js';
 import type { TerminalSettings } from './store/config.js';
 import type { Language } from './ui/messages.js';
 
@@ -19,6 +20,8 @@ export interface TerminalOptions {
   log: Logger;
   settings: TerminalSettings;
   lang: Language;
+  /** The payment side (journal, keys, host); without it a sale stops once the card is read. */
+  payments?: PaymentServices;
 }
 
 /**
@@ -64,6 +67,7 @@ export class Terminal {
       },
       reader: devices.reader,
       printer: devices.printer,
+      payments: o.payments ?? null,
     };
     return new Terminal(devices, ctx);
   }

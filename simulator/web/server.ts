@@ -17,9 +17,8 @@ const MAX_BODY = 64 * 1024;
 
 /** Endpoints of CONTRACT.md that later work provides; until then they say who will. */
 const NOT_YET: [RegExp, string][] = [
-  [/^\/api\/journal$/, 'the journal comes with the flows and journal issue (issue 8)'],
   [/^\/api\/events$/, 'the live event stream comes with the simulator page issue (issue 9)'],
-  [/^\/api\/host(\/.*)?$/, 'the acquirer simulator comes with the host link issue (issue 6)'],
+  [/^\/api\/host(\/.*)?$/, 'the acquirer runs outside this process (pos start --host): ask its own API'],
 ];
 
 class HttpError extends Error {
@@ -112,6 +111,11 @@ export class SimulatorServer {
       return send(res, 200, { pressed: keys.length, display: await this.display() });
     }
     if (method === 'GET' && path === '/api/cards') return send(res, 200, catalogEntries());
+    if (method === 'GET' && path === '/api/journal') {
+      const journal = this.terminal.ctx.payments?.online.journal;
+      if (!journal) throw new HttpError(404, 'this terminal runs without a journal (no payment services)');
+      return send(res, 200, journal.toApi());
+    }
     if (path === '/api/card') {
       if (method !== 'POST') throw new HttpError(405, 'POST {"action":"tap"|"insert"|"swipe"|"remove","card":ID}');
       const body = (await readJson(req)) as { action?: unknown; card?: unknown };

@@ -1,9 +1,15 @@
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { BoardPorts } from '../hal/board-ports.js';
 import { RealClock } from '../hal/clock.js';
+import { toHex } from '../hex.js';
+import type { HostEndpoint } from '../host/channel.js';
 import { createLogger } from '../log.js';
+import { openPayments } from '../payments.js';
+import { deriveIpek } from '../security/dukpt-tdes.js';
+import { boardSerial, KeyStore } from '../security/key-store.js';
 import { loadSettings } from '../store/config.js';
 import { Terminal } from '../terminal.js';
 import { parseLanguage } from '../ui/messages.js';
@@ -25,12 +31,11 @@ export function parseHostUrl(s: string): { tls: boolean; host: string; port: num
  */
 export async function start(args: string[]): Promise<number> {
   const t0 = performance.now();
-  const a = parseArgs(args, { flags: ['board', 'data', 'http', 'host', 'lang'] });
+  const a = parseArgs(args, { flags: ['board', 'data', 'http', 'host', 'host-ca', 'lang'] });
   const board = await loadBoard(a.flags.get('board') ?? 'sim');
   const dataDir = resolve(a.flags.get('data') ?? './data');
   const http = parseHostPort(a.flags.get('http') ?? '127.0.0.1:7070', '--http');
   const hostUrl = a.flags.get('host');
-  if (hostUrl) parseHostUrl(hostUrl);
   mkdirSync(dataDir, { recursive: true });
   const { log, flush } = createLogger({ dir: dataDir });
   const settings = await loadSettings(dataDir);
@@ -50,18 +55,34 @@ export async function start(args: string[]): Promise<number> {
   }
   // Without --host, the acquirer simulator runs in this process on loopback (CONTRACT.md).
   let hostSim: import('../../simulator/host/host-simulator.js').HostSimulator | null = null;
-  let hostEndpoint: string;
+  let endpoint: HostEndpoint;
   if (hostUrl) {
-    hostEndpoint = hostUrl;
+    const h = parseHostUrl(hostUrl);
+    const caFile = a.flags.get('host-ca');
+    if (h.tls && !caFile) throw new ValidationError('--host tls://... needs --host-ca FILE: the CA certificate (PEM) the acquirer is pinned to');
+    endpoint = { host: h.host, port: h.port, ...(h.tls ? { tls: { ca: await readFile(caFile!) } } : {}) };
   } else {
     const { HostSimulator } = await import('../../simulator/host/host-simulator.js');
     hostSim = await HostSimulator.open({ dataDir: join(dataDir, 'host'), clock, log });
     const iso = await hostSim.listen('127.0.0.1', 0);
-    hostEndpoint = `tcp://127.0.0.1:${iso.port}`;
+    endpoint = { host: '127.0.0.1', port: iso.port };
   }
-  log.info({ event: 'host.endpoint', host: hostEndpoint }, 'acquirer endpoint (the sale flow does not go online yet)');
+  log.info({ event: 'host.endpoint', host: `${endpoint.tls ? 'tls' : 'tcp'}://${endpoint.host}:${endpoint.port}` }, 'acquirer endpoint');
 
-  const terminal = await Terminal.open({ board, ports, clock, log, settings, lang });
+  const keyStore = new KeyStore({ dataDir, serial: await boardSerial(board.kind) });
+  if (sim && !(await keyStore.hasKeys())) {
+    // The sim board comes with the acquirer simulator's test keys, so a sale works from the
+    // first start; a real terminal gets its keys with `pos keys inject`.
+    const { SIM_TERMINAL_KEYS } = await import('../../simulator/host/test-terminal-keys.js');
+    await keyStore.injectTdes(deriveIpek(SIM_TERMINAL_KEYS.bdk, SIM_TERMINAL_KEYS.initialKsn), SIM_TERMINAL_KEYS.initialKsn);
+    log.info({ event: 'keys.injected', ksn: toHex(SIM_TERMINAL_KEYS.initialKsn) }, 'sim board: the acquirer simulator test keys were loaded');
+  }
+  const payments = await openPayments({ dataDir, endpoint, keyStore, settings, clock, log });
+  if (payments.recovered.pending + payments.recovered.unfinished > 0) {
+    log.warn({ event: 'journal.recovered', ...payments.recovered }, 'sales left unfinished by the last run are being reversed');
+  }
+
+  const terminal = await Terminal.open({ board, ports, clock, log, settings, lang, payments });
   const loop = terminal.start();
   if (sim) {
     const { SimulatorServer } = await import('../../simulator/web/server.js');
@@ -79,6 +100,7 @@ export async function start(args: string[]): Promise<number> {
     log.info({ event: 'terminal.stop', signal }, 'stopping');
     await server?.close();
     await terminal.stop();
+    await payments.close();
     await ports.close();
     await hostSim?.close();
     flush();

@@ -93,6 +93,7 @@ export async function openDevices(board: BoardDescription, ports: BoardPorts, cl
     reader,
     printer,
     async close() {
+      await printer.close();
       await reader.close();
       await keypad.close();
       await indicators.close();

@@ -1,3 +1,4 @@
+import type { PrinterProfile } from './profile.js';
 import { CancelledError, DeviceError, PortClosedError, ValidationError } from '../errors.js';
 import type { Clock, TimerHandle } from '../hal/ports.js';
 import type { PrintDocument } from './document.js';
@@ -142,6 +143,11 @@ export class PrintQueue {
    * Queues a document. It is rendered once here, so a document the printer cannot take
    * (a QR code too long) throws a ValidationError to the caller at once.
    */
+  /** The printer's profile: its paper width decides the receipt layout (58 or 80 mm). */
+  get profile(): PrinterProfile {
+    return this.printer.profile;
+  }
+
   submit(document: PrintDocument): PrintTicket {
     if (this.closed) throw new CancelledError('shutdown', 'the print queue is closed');
     renderDocument(document, this.printer.profile);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../hal/ports.js';
+import type { PaymentServices } from '../payments.js';
 import type { PrintQueue } from '../printer/index.js';
 import type { CardReader } from '../hal/reader.js';
 import type { TerminalSettings } from '../store/config.js';
@@ -42,4 +43,6 @@ export interface TerminalContext {
   readonly indicators: StatusIndicators | null;
   readonly reader: CardReader | null;
   readonly printer: PrintQueue | null;
+  /** Card configuration, keys, journal and host: null on a terminal without them. */
+  readonly payments: PaymentServices | null;
 }

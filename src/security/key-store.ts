@@ -357,6 +357,30 @@ export class KeyStore {
     return (pin, pan, format) => this.encryptPin(pin, pan, format);
   }
 
+  /**
+   * The keys for card data at rest: `sealKey` (32 bytes, AES-256-GCM of the PAN a void or a
+   * reversal must send again) and `hashKey` (32 bytes, the keyed PAN hash the journal is
+   * searched by). Derived from the device secret and the board serial (HKDF-SHA256, RFC
+   * 5869, one label each, no salt: they must come out the same at every start), so they are
+   * never stored and die with the device secret. The device secret is created if missing,
+   * so a terminal without DUKPT keys still keeps its card data sealed.
+   */
+  cardDataKeys(): Promise<{ sealKey: Uint8Array; hashKey: Uint8Array }> {
+    return this.exclusive(async () => {
+      await this.prepareDir();
+      const secret = await this.readSecret(true);
+      try {
+        const derive = (label: string) => {
+          const info = Buffer.concat([Buffer.from(`${label}\0`, 'utf8'), Buffer.from(this.serial, 'utf8')]);
+          return new Uint8Array(hkdfSync('sha256', secret, new Uint8Array(0), info, 32));
+        };
+        return { sealKey: derive('pos card seal v1'), hashKey: derive('pos pan hash v1') };
+      } finally {
+        zeroize(secret);
+      }
+    });
+  }
+
   // ---- files -------------------------------------------------------------------------------
 
   private async prepareDir(): Promise<void> {

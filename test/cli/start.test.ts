@@ -56,7 +56,7 @@ describe('pos start on the sim board, through the simulator API', () => {
   });
 
   it('answers 501 for what later issues provide, naming them', async () => {
-    for (const path of ['/api/journal']) {
+    for (const path of ['/api/events']) {
       const { status, body } = await get(path);
       expect(status, path).toBe(501);
       expect(body.message).toMatch(/issue \d/);
@@ -72,7 +72,7 @@ describe('pos start on the sim board, through the simulator API', () => {
     expect(Buffer.from(png.subarray(16, 24)).readUInt32BE(0)).toBe(512); // 128 px x4
   });
 
-  it('lists the virtual card catalog and taps a card into the PN532 field during a sale', async () => {
+  it('a whole sale: keys, a card tapped on the PN532, the host approves, two receipts, the journal and the ledger agree', async () => {
     const cards = (await get('/api/cards')).body as { id: string; technologies: string[] }[];
     for (const id of ['visa-ok', 'mc-ok', 'unionpay-ok', 'visa-nsf', 'visa-expired', 'visa-blocked', 'mc-wrongpin', 'two-apps']) {
       expect(cards.find((c) => c.id === id)?.technologies, id).toContain('contactless');
@@ -81,30 +81,40 @@ describe('pos start on the sim board, through the simulator API', () => {
     await keys(['1', '0', '0', 'ENTER']);
     const card = (body: unknown) => fetch(`${url}/api/card`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await card({ action: 'tap', card: 'visa-ok' })).status).toBe(200);
-    let lines: string[] = [];
-    for (let i = 0; i < 100 && !lines.includes('   Card read'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      lines = (await get('/api/display')).body.lines;
+    const until = async (what: (lines: string[]) => boolean) => {
+      let lines: string[] = [];
+      for (let i = 0; i < 300 && !what(lines); i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        lines = (await get('/api/display')).body.lines;
+      }
+      return lines;
+    };
+    expect(await until((l) => l.includes('    APPROVED'))).toContain('    APPROVED');
+    expect(await until((l) => l.includes(' Tear off copy'))).toContain(' Tear off copy');
+    await keys(['ENTER']);
+    let receipts: { id: string; text: string }[] = [];
+    for (let i = 0; i < 400 && receipts.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      receipts = (await get('/api/receipts')).body;
     }
-    expect(lines).toContain('   Card read');
+    expect(receipts.map((r) => /MERCHANT COPY|CARDHOLDER COPY/.exec(r.text)?.[0])).toEqual(['MERCHANT COPY', 'CARDHOLDER COPY']);
+    expect(receipts[0]!.text).toContain('476173******0011');
+    expect(receipts.some((r) => r.text.includes('4761730000000011'))).toBe(false);
+    const journal = (await get('/api/journal')).body as { stan: string; status: string; amount: number; rrn: string; maskedPan: string }[];
+    const ledger = (await get('/api/host/ledger')).body as { stan: string; status: string; amount: number; rrn: string; reversed: boolean }[];
+    expect(journal).toHaveLength(1);
+    expect(journal[0]).toMatchObject({ status: 'approved', amount: 100, maskedPan: '476173******0011' });
+    expect(ledger.find((x) => x.stan === journal[0]!.stan)).toMatchObject({ status: 'approved', amount: 100, rrn: journal[0]!.rrn, reversed: false });
     expect((await card({ action: 'remove' })).status).toBe(200);
     expect((await card({ action: 'insert', card: 'visa-ok' })).status).toBe(501);
     expect((await card({ action: 'tap', card: 'no-such-card' })).status).toBe(400);
     expect((await card({ action: 'wave', card: 'visa-ok' })).status).toBe(400);
-    await keys(['CANCEL']);
   });
 
-  it('runs the acquirer simulator in-process: its ledger under /api/host/', async () => {
-    const { status, body } = await get('/api/host/ledger');
-    expect(status).toBe(200);
-    expect(body).toEqual([]);
-  });
-
-  it('lists the printer receipts (none yet: no flow prints)', async () => {
-    const { status, body } = await get('/api/receipts');
-    expect(status).toBe(200);
-    expect(body).toEqual([]);
-    expect((await get('/api/receipts/R0001.png')).status).toBe(404);
+  it('serves receipt PNGs, 404 for one never printed', async () => {
+    const r = await fetch(`${url}/api/receipts/R0001.png`);
+    expect(r.headers.get('content-type')).toBe('image/png');
+    expect((await get('/api/receipts/R9999.png')).status).toBe(404);
   });
 
   it('serves the page with the display and a keypad', async () => {

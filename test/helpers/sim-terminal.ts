@@ -1,9 +1,17 @@
-import { pino } from 'pino';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
 import boardSim from '../../board/sim.js';
 import type { BoardDescription } from '../../src/hal/board.js';
 import type { KeyName } from '../../src/hal/keypad/keys.js';
 import { DEFAULT_SETTINGS, type TerminalSettings } from '../../src/store/config.js';
+import { openPayments } from '../../src/payments.js';
+import { deriveIpek } from '../../src/security/dukpt-tdes.js';
+import { KeyStore, SIM_BOARD_SERIAL } from '../../src/security/key-store.js';
 import { Terminal } from '../../src/terminal.js';
+import { HostSimulator } from '../../simulator/host/host-simulator.js';
+import { SIM_TERMINAL_KEYS } from '../../simulator/host/test-terminal-keys.js';
 import type { Language } from '../../src/ui/messages.js';
 import { SimBoard } from '../../simulator/sim-board.js';
 import { VirtualClock } from '../../simulator/ports/virtual-clock.js';
@@ -32,15 +40,30 @@ export async function runUntil<T>(clock: VirtualClock, p: Promise<T>, maxMs = 60
 }
 
 /** A whole terminal on the sim board, on virtual time, with its logs kept in memory. */
-export async function simTerminal(options: { lang?: Language; settings?: Partial<TerminalSettings>; board?: BoardDescription } = {}) {
+/**
+ * The payment side of a sim terminal: the acquirer simulator on loopback TCP (real sockets,
+ * virtual time), a key store loaded with its test keys, the journal in a temp directory.
+ */
+async function paymentSide(clock: VirtualClock, log: Logger, settings: TerminalSettings) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sim-pay-'));
+  const host = await HostSimulator.open({ dataDir: join(dataDir, 'host'), clock, log });
+  const iso = await host.listen('127.0.0.1', 0);
+  const keyStore = new KeyStore({ dataDir, serial: SIM_BOARD_SERIAL });
+  await keyStore.injectTdes(deriveIpek(SIM_TERMINAL_KEYS.bdk, SIM_TERMINAL_KEYS.initialKsn), SIM_TERMINAL_KEYS.initialKsn);
+  const payments = await openPayments({ dataDir, endpoint: { host: '127.0.0.1', port: iso.port }, keyStore, settings, clock, log });
+  return { dataDir, host, payments };
+}
+
+export async function simTerminal(options: { lang?: Language; settings?: Partial<TerminalSettings>; board?: BoardDescription; payments?: boolean } = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 15, 1, 30, 0)); // 09:30 in Shanghai
   const desc = options.board ?? boardSim;
   const board = new SimBoard(desc, clock);
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const pay = options.payments ? await paymentSide(clock, log, settings) : null;
   // Drivers wait on the clock while they start (the HD44780's power-on delays): keep it moving.
-  const terminal = await runUntil(clock, Terminal.open({ board: desc, ports: board.ports, clock, log, settings, lang: options.lang ?? 'zh-CN' }), 10_000, 1);
+  const terminal = await runUntil(clock, Terminal.open({ board: desc, ports: board.ports, clock, log, settings, lang: options.lang ?? 'zh-CN', ...(pay ? { payments: pay.payments } : {}) }), 10_000, 1);
   void terminal.start();
   await clock.advance(0);
   return {
@@ -50,6 +73,11 @@ export async function simTerminal(options: { lang?: Language; settings?: Partial
     logs,
     display: () => [...terminal.ctx.screen.lines],
     press: (...keys: KeyName[]) => runUntil(clock, board.pressKeys(keys)),
-    stop: () => terminal.stop(),
+    pay,
+    stop: async () => {
+      await terminal.stop();
+      await pay?.payments.close();
+      await pay?.host.close();
+    },
   };
 }

@@ -315,3 +315,24 @@ describe('in-memory DUKPT PIN encipherment', () => {
     tx.wipe();
   });
 });
+
+describe('card data keys', () => {
+  it('are derived from the device secret and serial: the same at every start, different per device, never on disk', async () => {
+    const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { KeyStore } = await import('../../src/security/key-store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ks-card-'));
+    const a = await new KeyStore({ dataDir: dir, serial: 'SERIAL-A' }).cardDataKeys();
+    const again = await new KeyStore({ dataDir: dir, serial: 'SERIAL-A' }).cardDataKeys();
+    const otherSerial = await new KeyStore({ dataDir: dir, serial: 'SERIAL-B' }).cardDataKeys();
+    expect(a.sealKey).toHaveLength(32);
+    expect(Buffer.from(again.sealKey).equals(Buffer.from(a.sealKey))).toBe(true);
+    expect(Buffer.from(a.sealKey).equals(Buffer.from(a.hashKey))).toBe(false);
+    expect(Buffer.from(otherSerial.hashKey).equals(Buffer.from(a.hashKey))).toBe(false);
+    for (const f of readdirSync(join(dir, 'keys'))) {
+      const bytes = readFileSync(join(dir, 'keys', f));
+      for (const k of [a.sealKey, a.hashKey]) expect(bytes.includes(Buffer.from(k))).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KeyName } from '../../src/hal/keypad/keys.js';
+import { simTerminal } from '../helpers/sim-terminal.js';
+
+type T = Awaited<ReturnType<typeof simTerminal>>;
+let term: T | null = null;
+afterEach(async () => {
+  await term?.stop();
+  term = null;
+});
+
+/** A terminal with its payment side, in English, on virtual time. */
+async function open(settings = {}) {
+  term = await simTerminal({ lang: 'en', payments: true, settings });
+  return term;
+}
+
+/** Virtual time moves in small steps until `done` holds (real sockets answer in between). */
+async function until(t: T, done: () => boolean, maxMs = 120_000): Promise<void> {
+  for (let ms = 0; ms < maxMs && !done(); ms += 10) await t.clock.advance(10);
+  if (!done()) throw new Error(`not reached within ${maxMs} ms; display: ${JSON.stringify(t.display())}`);
+}
+
+const shows = (t: T, text: string) => () => t.display().some((l) => l.includes(text));
+
+async function tapSale(t: T, amountKeys: KeyName[], cardId: string): Promise<void> {
+  await t.press(...amountKeys, 'ENTER');
+  t.board.presentCard('tap', cardId);
+}
+
+function journal(t: T) {
+  return t.pay!.payments.online.journal.toApi();
+}
+
+function ledger(t: T) {
+  return t.pay!.host.ledger.view();
+}
+
+describe('a sale on the sim board, through the kernel, the PIN pad, the host and the printer', () => {
+  it('visa-ok under the CVM limit: no PIN, approved, merchant and customer copies, journal and ledger agree', async () => {
+    const t = await open();
+    await tapSale(t, ['1', '2', '3', '4'], 'visa-ok');
+    await until(t, shows(t, 'APPROVED'));
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    const receipts = t.board.printer.receipts;
+    expect(receipts.map((r) => /MERCHANT COPY|CARDHOLDER COPY/.exec(r.text)?.[0])).toEqual(['MERCHANT COPY', 'CARDHOLDER COPY']);
+    expect(receipts[0]!.text).toContain('CNY 12.34');
+    const [rec] = journal(t);
+    expect(rec).toMatchObject({ type: 'sale', status: 'approved', amount: 1234, maskedPan: '476173******0011' });
+    expect(ledger(t)).toEqual([expect.objectContaining({ stan: rec!.stan, status: 'approved', amount: 1234, rrn: rec!.rrn, reversed: false })]);
+    expect(t.board.pn532.misuse).toEqual([]);
+  });
+
+  it('unionpay-ok asks for the PIN; 1 2 3 4 ENTER is approved; the PIN is nowhere in the logs', async () => {
+    const t = await open();
+    await tapSale(t, ['5', '0', '0'], 'unionpay-ok');
+    await until(t, () => t.display()[0] === 'Enter PIN');
+    await t.press('1', '2', '3', '4');
+    expect(t.display().join('|')).toContain('****');
+    await t.press('ENTER');
+    await until(t, shows(t, 'APPROVED'));
+    expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 500 });
+    const logs = JSON.stringify(t.logs);
+    expect(logs).not.toContain('6212345678901232');
+  });
+
+  it('visa-nsf: the issuer declines with 51 and the screen says why', async () => {
+    const t = await open();
+    await tapSale(t, ['2', '0', '0', '0'], 'visa-nsf');
+    await until(t, shows(t, 'DECLINED 51'));
+    expect(shows(t, 'Insufficient')()).toBe(true);
+    expect(journal(t)[0]).toMatchObject({ status: 'declined' });
+    expect(t.board.printer.receipts).toEqual([]);
+  });
+
+  it('mc-wrongpin above the CVM limit with a wrong PIN: declined 55, Incorrect PIN', async () => {
+    const t = await open();
+    await tapSale(t, ['1', '5', '0', '0', '0', '0'], 'mc-wrongpin'); // 1,500.00: over the 1,000.00 CVM limit
+    await until(t, () => t.display()[0] === 'Enter PIN');
+    await t.press('9', '9', '9', '9', 'ENTER');
+    await until(t, shows(t, 'DECLINED 55'));
+    expect(shows(t, 'Incorrect PIN')()).toBe(true);
+  });
+
+  it('the host does not answer: the sale is reversed at the host and in the journal, no receipt', async () => {
+    const t = await open();
+    t.pay!.host.faults.add({ next: 'drop', count: 1 });
+    await tapSale(t, ['8', '8', '8'], 'visa-ok');
+    await until(t, shows(t, 'No host answer'), 200_000);
+    await until(t, () => journal(t)[0]?.status === 'reversed', 200_000);
+    expect(ledger(t)[0]).toMatchObject({ reversed: true });
+    expect(t.board.printer.receipts).toEqual([]);
+  });
+
+  it('visa-blocked: the card is not accepted, nothing goes online', async () => {
+    const t = await open();
+    await tapSale(t, ['1', '0', '0'], 'visa-blocked');
+    await until(t, shows(t, 'Not accepted'));
+    expect(journal(t)).toEqual([]);
+    expect(ledger(t)).toEqual([]);
+  });
+
+  it('CANCEL at the PIN prompt ends the sale before anything is sent', async () => {
+    const t = await open();
+    await tapSale(t, ['5', '0', '0'], 'unionpay-ok');
+    await until(t, () => t.display()[0] === 'Enter PIN');
+    await t.press('1', 'CANCEL');
+    await until(t, shows(t, 'Cancelled'));
+    expect(journal(t)).toEqual([]);
+    expect(ledger(t)).toEqual([]);
+  });
+});
