@@ -19,6 +19,16 @@
  *   Buzzer (active, through an NPN transistor)  GPIO18 [12]
  *   Printer: CP2102 USB-TTL adapter /dev/ttyUSB0, 19200 baud; printer 5-9 V supply of its own,
  *     grounds joined.
+ *   Contact chip reader (optional): a USB CCID smart card reader under pcsc-lite (pcscd), an
+ *     EMV level 1 approved one such as the ACS ACR39U or the Identiv SCR3310; reader '' takes
+ *     the first PC/SC reader. The terminal needs a PC/SC binding for Node to use it, which is
+ *     not installed yet: until then it starts without the contact reader and logs why
+ *     (src/hal/contact/README.md).
+ *   Magnetic stripe reader (optional): a serial MSR (RS-232 through a USB-serial adapter, or a
+ *     USB-CDC one) at 9600 baud 8N1, sending '%B...?;...?' and CR; name it by its
+ *     /dev/serial/by-id/ path when two USB-serial adapters are fitted, as ttyUSB numbers
+ *     follow the order of plugging. A USB keyboard-wedge MSR is described by its evdev device
+ *     instead, but the Linux side reads no key events yet.
  *
  * /boot/firmware/config.txt: enable_uart=1, dtparam=i2c_arm=on, and the pull-ups above;
  * remove the serial console from cmdline.txt so the UART is free for the PN532.
@@ -28,11 +38,12 @@ import type { BoardDescription } from '../src/hal/board.js';
 const board: BoardDescription = {
   name: 'rpi-pn532-hsu',
   kind: 'linux',
-  description: 'Raspberry Pi 4/5: PN532 over HSU, SSD1306 OLED, 4x4 keypad, LEDs, buzzer, ESC/POS printer',
+  description: 'Raspberry Pi 4/5: PN532 over HSU, SSD1306 OLED, 4x4 keypad, LEDs, buzzer, ESC/POS printer, USB PC/SC contact reader, serial magstripe reader',
   gpioRange: [0, 27],
   serial: {
     nfc: { path: '/dev/serial0', baudRate: 115200 },
     printer: { path: '/dev/ttyUSB0', baudRate: 19200 },
+    msr: { path: '/dev/ttyUSB1', baudRate: 9600 },
   },
   i2c: { i2c1: { bus: 1 } },
   devices: {
@@ -52,6 +63,8 @@ const board: BoardDescription = {
     },
     indicators: { driver: 'gpio-leds', leds: [22, 23, 24, 25], buzzer: 18, activeHigh: true },
     printer: { driver: 'escpos', port: 'printer', dots: 384 },
+    contact: { driver: 'pcsc', reader: '' },
+    magstripe: { driver: 'serial-msr', port: 'msr' },
   },
 };
 

@@ -9,6 +9,8 @@
  *   keypad 4x4    GPIO 5,6,13,19 rows / 26,16,20,21 columns   simulator/devices/keypad
  *   LEDs, buzzer  GPIO 22,23,24,25 / 18               simulator/devices/indicators
  *   printer       serial 'printer' sim:printer 19200 simulator/devices/printer
+ *   contact slot  PC/SC 'sim:contact'                 simulator/devices/contact-slot
+ *   magstripe     serial 'msr'    sim:msr 9600        simulator/devices/magstripe
  */
 import type { BoardDescription } from '../src/hal/board.js';
 import rpi from './rpi-pn532-hsu.js';
@@ -21,6 +23,7 @@ const board: BoardDescription = {
   serial: {
     nfc: { path: 'sim:pn532', baudRate: 115200 },
     printer: { path: 'sim:printer', baudRate: 19200 },
+    msr: { path: 'sim:msr', baudRate: 9600 },
   },
 };
 

@@ -1,10 +1,16 @@
-import { DeviceError } from '../src/errors.js';
+import { DeviceError, ValidationError } from '../src/errors.js';
 import type { BoardDescription } from '../src/hal/board.js';
 import type { BoardPorts } from '../src/hal/board-ports.js';
 import type { KeyName } from '../src/hal/keypad/keys.js';
 import type { Clock, Direction, Level } from '../src/hal/ports.js';
 import { Hd44780Emulator } from './devices/display/hd44780-emulator.js';
-import { createContactlessCard } from './cards/catalog.js';
+import { createChipCard, createContactlessCard, createMagstripeCard, type ChipCard } from './cards/catalog.js';
+import type { PcscPorts } from '../src/hal/contact/pcsc.js';
+import type { KeyEventPorts } from '../src/hal/magstripe/keyboard-wedge.js';
+import { ContactSlotEmulator } from './devices/contact-slot/contact-slot.js';
+import type { Garble } from './devices/magstripe/garble.js';
+import { SerialMagstripeEmulator } from './devices/magstripe/serial-msr.js';
+import { WedgeKeyboardEmulator } from './devices/magstripe/wedge-keyboard.js';
 import type { VirtualCard } from './cards/virtual-card.js';
 import { readTextRows } from './devices/display/readback.js';
 import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
@@ -36,9 +42,15 @@ export class SimBoard {
   readonly printer: PrinterEmulator;
   /** The NFC reader chip; cards are placed in its field and removed. */
   readonly pn532: Pn532Emulator;
-  readonly ports: BoardPorts;
+  /** The contact chip reader's slot (a PC/SC reader to the terminal), when the board has one. */
+  readonly contactSlot: ContactSlotEmulator | undefined;
+  /** The magnetic stripe reader: serial, or a keyboard wedge, as the board says. */
+  readonly magstripe: SerialMagstripeEmulator | WedgeKeyboardEmulator | undefined;
+  readonly ports: BoardPorts & PcscPorts & KeyEventPorts;
   /** Virtual cards presented so far, by catalog id. */
   private readonly wallet = new Map<string, VirtualCard>();
+  /** Contact chip cards inserted so far, by catalog id: one card object each, so its ATC counts. */
+  private readonly chipWallet = new Map<string, ChipCard>();
   /** Keys are pressed one press at a time, whoever asks. */
   private keyChain: Promise<void> = Promise.resolve();
 
@@ -90,7 +102,25 @@ export class SimBoard {
       this.i2c.get(kp.port)?.attach(kp.address, this.keypad);
     }
 
+    this.contactSlot = d.contact ? new ContactSlotEmulator({ name: 'sim:contact' }) : undefined;
+    const m = d.magstripe;
+    this.magstripe =
+      m?.driver === 'serial-msr'
+        ? new SerialMagstripeEmulator(this.deviceEnds.get(m.port)!, { lrc: m.lrc ?? false })
+        : m?.driver === 'keyboard-wedge'
+          ? new WedgeKeyboardEmulator(clock, { name: `sim:${m.device}` })
+          : undefined;
+
     this.ports = {
+      pcsc: async (reader: string) => {
+        if (!this.contactSlot) throw new DeviceError('BOARD_PORT', `board ${board.name} has no contact chip reader`);
+        if (reader !== '' && !this.contactSlot.name.includes(reader)) throw new DeviceError('BOARD_PORT', `no PC/SC reader named like '${reader}' (have: ${this.contactSlot.name})`);
+        return this.contactSlot;
+      },
+      keyEvents: async (device: string) => {
+        if (!(this.magstripe instanceof WedgeKeyboardEmulator)) throw new DeviceError('BOARD_PORT', `board ${board.name} has no keyboard wedge at ${device}`);
+        return this.magstripe;
+      },
       gpio: async (line: number, direction: Direction, opts: { initial?: Level } = {}) => {
         const [lo, hi] = board.gpioRange;
         if (line < lo || line > hi) throw new DeviceError('GPIO_RANGE', `GPIO${line}: board ${board.name} has GPIO${lo}-GPIO${hi}`);
@@ -134,26 +164,73 @@ export class SimBoard {
   }
 
   /**
-   * Presents a catalog card, as a customer would: tapped into the PN532's field. The same
-   * card object is kept per id for the life of the board, so its ATC counts up from tap to
-   * tap as a real card's does. Insert and swipe wait for the contact and magstripe readers.
+   * Presents a catalog card, as a customer would: tapped into the PN532's field, inserted
+   * into the contact slot, or swiped through the stripe reader; 'remove' takes it out of the
+   * field and the slot. The same card object is kept per id for the life of the board, so
+   * its ATC counts up from transaction to transaction as a real card's does. A swipe runs
+   * on its own (swipeCard() to wait for it).
    */
   presentCard(action: 'tap' | 'insert' | 'swipe' | 'remove', id?: string): void {
     if (action === 'remove') {
       this.pn532.removeCard();
+      this.contactSlot?.remove();
       return;
     }
-    if (action !== 'tap') {
-      throw new DeviceError('NO_READER', `the sim board has no ${action === 'insert' ? 'contact chip' : 'magstripe'} reader yet (issue 4): tap the card`);
-    }
     if (!id) throw new DeviceError('NO_CARD', 'which card? give "card": ID from /api/cards');
+    if (action === 'insert') {
+      this.insertCard(id);
+      return;
+    }
+    if (action === 'swipe') {
+      // Checked now, so the caller hears of a missing reader or stripe; the bytes go on their own.
+      this.stripeOf(id);
+      this.swipeCard(id).catch(() => {});
+      return;
+    }
     let card = this.wallet.get(id);
     if (!card) {
-      card = createContactlessCard(id);
+      card = this.card(id, () => createContactlessCard(id));
       this.wallet.set(id, card);
     }
     this.pn532.removeCard();
     this.pn532.placeCard(card.rfCard());
+  }
+
+  /** Inserts a catalog card into the contact slot (a card already there comes out first). */
+  insertCard(id: string): ChipCard {
+    const slot = this.contactSlot;
+    if (!slot) throw new DeviceError('NO_READER', `board ${this.board.name} has no contact chip reader: tap or swipe the card`);
+    let card = this.chipWallet.get(id);
+    if (!card) {
+      card = this.card(id, () => createChipCard(id));
+      this.chipWallet.set(id, card);
+    }
+    slot.remove();
+    slot.insert(card);
+    return card;
+  }
+
+  /** Swipes a catalog card's stripe through the reader; `garble` spoils one track (a bad read). */
+  async swipeCard(id: string, options: { garble?: Garble } = {}): Promise<void> {
+    const stripe = this.stripeOf(id);
+    const m = this.magstripe!;
+    if (m instanceof WedgeKeyboardEmulator) m.swipe(stripe, options);
+    else await m.swipe(stripe, options);
+  }
+
+  private stripeOf(id: string) {
+    if (!this.magstripe) throw new DeviceError('NO_READER', `board ${this.board.name} has no magnetic stripe reader: tap or insert the card`);
+    return this.card(id, () => createMagstripeCard(id));
+  }
+
+  /** A catalog card by a factory; a card without that interface is the reader's complaint (501 to the page). */
+  private card<T>(id: string, make: () => T): T {
+    try {
+      return make();
+    } catch (e) {
+      if (e instanceof ValidationError) throw new DeviceError('NO_INTERFACE', e.message);
+      throw e;
+    }
   }
 
   /** The four status LEDs as lit or not, read off their lines. */

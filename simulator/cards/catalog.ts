@@ -9,12 +9,14 @@
  * there, so the host verifies their cryptograms and answers 51, 54, 55 and 75 as its
  * accounts say.
  *
- * Contactless cards are here. Contact chip (chip-ok) and magstripe (magstripe-ok) cards
- * come from their own modules through registerCatalogItem(), with the `chip` and
- * `magstripe` factories typed below.
+ * Contactless cards are here. Contact chip (chip-ok, contact-catalog.ts) and magstripe
+ * (magstripe-ok, magstripe-catalog.ts) cards come from their own modules and are
+ * registered below with the others, with the `chip` and `magstripe` factories typed here.
  */
 import { ValidationError } from '../../src/errors.js';
-import { loadDefaultAccounts, type Account } from '../host/accounts.js';
+import { CONTACT_CATALOG } from './contact-catalog.js';
+import { expiryDate, hostAccount } from './host-account.js';
+import { MAGSTRIPE_CATALOG } from './magstripe-catalog.js';
 import type { ApplicationDescription, CardDescription } from './card-description.js';
 import { VirtualCard } from './virtual-card.js';
 
@@ -30,13 +32,20 @@ export interface CatalogEntry {
   note: string;
 }
 
-/** A contact chip card, for the contact reader's emulator (another module provides it). */
+/** A contact chip card, for the contact slot emulator (simulator/devices/contact-slot). */
 export interface ChipCard {
+  /** The Answer to Reset (ISO/IEC 7816-3 8); an empty one is a mute card. */
   atr: Uint8Array;
+  /** The card's answer to a whole C-APDU, status word included (the T=1 view). */
   transceive(apdu: Uint8Array): Uint8Array;
+  /** Power-on: the card forgets its selection and the transaction under way. */
+  reset?(): void;
 }
 
-/** A magnetic stripe, as the swipe reader's emulator gives it. */
+/**
+ * A magnetic stripe, as the swipe reader's emulator reads it: each track from its start
+ * sentinel to its end sentinel ('%B...?', ';...?'), without the LRC.
+ */
 export interface MagstripeCard {
   track1?: string;
   track2: string;
@@ -49,24 +58,13 @@ export interface CatalogItem {
   magstripe?: () => MagstripeCard;
 }
 
-let accounts: Map<string, Account> | undefined;
-
-/** The host simulator's account of that id: where a card's PAN, PSN, expiry and IMK come from. */
-export function hostAccount(id: string): Account {
-  accounts ??= new Map(loadDefaultAccounts().accounts.map((a) => [a.id, a]));
-  const a = accounts.get(id);
-  if (!a) throw new ValidationError(`simulator/host/accounts.json has no account '${id}'`);
-  return a;
-}
+export { hostAccount };
 
 type Own = Partial<ApplicationDescription> & Pick<ApplicationDescription, 'iccKey'>;
 
 /** An application on the account `account` of the host simulator, Visa qVSDC unless told otherwise. */
 function app(account: string, o: Own): ApplicationDescription {
   const a = hostAccount(account);
-  const yy = Number(a.expiry.slice(0, 2));
-  const mm = Number(a.expiry.slice(2, 4));
-  const lastDay = new Date(2000 + yy, mm, 0).getDate();
   return {
     aid: 'A0000000031010',
     label: 'VISA CREDIT',
@@ -74,7 +72,7 @@ function app(account: string, o: Own): ApplicationDescription {
     profile: 'qvsdc',
     pan: a.pan,
     psn: a.psn,
-    expiry: `${a.expiry}${String(lastDay).padStart(2, '0')}`,
+    expiry: expiryDate(a),
     effective: '200101',
     issuerCountry: 156,
     currency: Number(a.currency),
@@ -108,7 +106,7 @@ const DESCRIPTIONS = new Map<string, () => CardDescription>([
   describe('two-apps', 'Mastercard + UnionPay', '04A10000000008', () => [
     // Listed first in the PPSE but with the lower priority (2): the terminal must not take it.
     app('two-apps-debit', { ...UNIONPAY, iccKey: 'icc-two-apps-unionpay', priority: 2 }),
-    app('two-apps-credit', { ...MASTERCARD, label: 'MASTERCARD CREDIT', iccKey: 'icc-two-apps-visa', priority: 1 }),
+    app('two-apps-credit', { ...MASTERCARD, label: 'MC CREDIT', iccKey: 'icc-two-apps-visa', priority: 1 }),
   ]),
 ]);
 
@@ -198,6 +196,9 @@ for (const item of [
   contactless('two-apps', {
     note: 'Co-badged card: UnionPay debit (priority 2, listed first in the PPSE) and Mastercard credit (priority 1); the terminal selects Mastercard, the higher priority.',
   }),
+  // The contact chip and magstripe cards come from their own modules.
+  ...CONTACT_CATALOG,
+  ...MAGSTRIPE_CATALOG,
 ]) {
   registerCatalogItem(item);
 }
@@ -222,4 +223,21 @@ export function createContactlessCard(id: string): VirtualCard {
 /** Any virtual contactless card: the catalog's, or the Kernel 4 test card. */
 export function createVirtualCard(id: string): VirtualCard {
   return new VirtualCard(cardDescription(id));
+}
+
+function itemWith(id: string, technology: Technology): CatalogItem {
+  const item = ITEMS.get(id);
+  if (!item) throw new ValidationError(`no card '${id}' in the catalog (have: ${[...ITEMS.keys()].join(', ')})`);
+  if (!item[technology]) throw new ValidationError(`card '${id}' has no ${technology === 'chip' ? 'contact chip' : technology} interface`);
+  return item;
+}
+
+/** A fresh contact chip card of the catalog. */
+export function createChipCard(id: string): ChipCard {
+  return itemWith(id, 'chip').chip!();
+}
+
+/** The stripe of a catalog card. */
+export function createMagstripeCard(id: string): MagstripeCard {
+  return itemWith(id, 'magstripe').magstripe!();
 }

@@ -2,6 +2,7 @@
  * The issuer's and the card's side of EMV offline data authentication (EMV 4.4 Book 2):
  * the CA signs the Issuer Public Key Certificate (Table 13), the issuer signs the ICC Public
  * Key Certificate (Table 20), the card signs its dynamic data (Table 17, CDA Table 19).
+ * SDA's Signed Static Application Data is Table 7, signed by the issuer.
  * Each is data || SHA-1 hash || BC under the signer's private key, with the header 6A.
  */
 import { createHash } from 'node:crypto';
@@ -65,6 +66,17 @@ export function iccCertificate(issuer: TestKey, icc: TestKey, pan: string, expir
   );
   const hash = sha1(data, remainder, icc.exponent, staticData);
   return { certificate: rsaSign(issuer, concat(Uint8Array.of(0x6a), data, hash, Uint8Array.of(0xbc))), remainder };
+}
+
+/**
+ * Book 2 Table 7: Signed Static Application Data (93) for SDA, signed by the issuer over the
+ * Data Authentication Code and the static data to be authenticated.
+ */
+export function signStaticData(issuer: TestKey, dataAuthenticationCode: Uint8Array, staticData: Uint8Array): Uint8Array {
+  const n = issuer.modulus.length;
+  const data = concat(Uint8Array.of(0x03, 0x01), dataAuthenticationCode, new Uint8Array(n - 26).fill(0xbb));
+  const hash = sha1(data, staticData);
+  return rsaSign(issuer, concat(Uint8Array.of(0x6a), data, hash, Uint8Array.of(0xbc)));
 }
 
 /** Book 2 Table 17: Signed Dynamic Application Data over the ICC dynamic data and the terminal's. */

@@ -30,7 +30,7 @@ export const TEST_CA_EXPIRY = '2040-12-31';
 export const TEST_CA_RIDS = ['A000000003', 'A000000004', 'A000000025', 'A000000333'];
 
 const ISSUERS = ['visa-issuer', 'mastercard-issuer', 'amex-issuer', 'unionpay-issuer'];
-const ICCS = ['icc-visa-ok', 'icc-visa-nsf', 'icc-visa-expired', 'icc-mc-ok', 'icc-mc-wrongpin', 'icc-unionpay-ok', 'icc-two-apps-visa', 'icc-two-apps-unionpay', 'icc-amex-ok'];
+const ICCS = ['icc-visa-ok', 'icc-visa-nsf', 'icc-visa-expired', 'icc-mc-ok', 'icc-mc-wrongpin', 'icc-unionpay-ok', 'icc-two-apps-visa', 'icc-two-apps-unionpay', 'icc-amex-ok', 'icc-chip-ok'];
 
 function make(bits: number, e: number): StoredKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: e });

@@ -7,8 +7,7 @@
  */
 import { encodeTlv, type TlvInput } from '../../src/emv/tlv.js';
 import { answer, amountOf, atcBytes, dolValues, type ApplicationState } from './application-state.js';
-import { cardRandom } from './card-random.js';
-import { sha1, signDynamicData } from './certificates.js';
+import { cdaAnswer } from './cda-answer.js';
 import { applicationCryptogram, cryptogramInput } from './cryptogram-data.js';
 
 const t = (tag: number, value: Uint8Array): TlvInput => ({ tag, value });
@@ -41,14 +40,7 @@ export function mchipGenerateAc(s: ApplicationState, p1: number, cdolData: Uint8
     const objects = [t(0x9f27, Uint8Array.of(cid)), t(0x9f36, atc), t(0x9f26, ac), t(0x9f10, app.iad)];
     return answer(encodeTlv([{ tag: 0x77, children: objects }]), 0x9000);
   }
-  // Book 2 6.6.1: the Transaction Data Hash Code covers the PDOL data, the CDOL1 data and the
-  // answer's data objects other than the signature, in the order they are sent.
-  const others = [t(0x9f27, Uint8Array.of(cid)), t(0x9f36, atc), t(0x9f10, app.iad)];
-  const tdhc = sha1(txn.pdolData, cdolData, ...others.map((o) => encodeTlv([o])));
-  const idn = cardRandom(d.pan, s.atc, 'idn', 8);
-  const dynamic = Uint8Array.from([0x08, ...idn, cid, ...ac, ...tdhc]);
   const un = values.get(0x9f37) ?? new Uint8Array(4);
-  const sdad = signDynamicData(app.icc, dynamic, d.faults?.wrongDynamicSignature ? un.map((b) => b ^ 0xff) : un);
-  const objects = [others[0]!, others[1]!, t(0x9f4b, sdad), others[2]!];
-  return answer(encodeTlv([{ tag: 0x77, children: objects }]), 0x9000);
+  const data = cdaAnswer({ icc: app.icc, pan: d.pan, atc: s.atc, cid, ac, iad: app.iad, pdolData: txn.pdolData, cdolData, unpredictableNumber: un, wrongSignature: d.faults?.wrongDynamicSignature ?? false });
+  return answer(data, 0x9000);
 }

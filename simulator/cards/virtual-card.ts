@@ -119,7 +119,7 @@ export class VirtualCard {
 }
 
 /** The data field of a short command APDU (cases 1 to 4); undefined if Lc does not fit. */
-function commandData(apdu: Uint8Array): Uint8Array | undefined {
+export function commandData(apdu: Uint8Array): Uint8Array | undefined {
   if (apdu.length <= 5) return new Uint8Array(0);
   const lc = apdu[4]!;
   if (lc === 0 || (apdu.length !== 5 + lc && apdu.length !== 6 + lc)) return undefined;

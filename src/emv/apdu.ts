@@ -138,6 +138,17 @@ export function internalAuthenticate(ddolData: Uint8Array): CommandApdu {
   return { cla: 0x00, ins: 0x88, p1: 0x00, p2: 0x00, data: ddolData, le: LE_ANY };
 }
 
+/**
+ * EXTERNAL AUTHENTICATE, Book 3 6.5.4: the Issuer Authentication Data (91) for the card to
+ * check the issuer's ARPC. Case 3: no Le; the card answers 9000 or 6300.
+ */
+export function externalAuthenticate(issuerAuthenticationData: Uint8Array): CommandApdu {
+  if (issuerAuthenticationData.length < 8 || issuerAuthenticationData.length > 16) {
+    throw new ValidationError(`EXTERNAL AUTHENTICATE: Issuer Authentication Data is 8 to 16 bytes, not ${issuerAuthenticationData.length}`);
+  }
+  return { cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x00, data: issuerAuthenticationData };
+}
+
 /** GET CHALLENGE, Book 3 6.5.6: 8 random bytes for the enciphered offline PIN. */
 export function getChallenge(): CommandApdu {
   return { cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: LE_ANY };

@@ -1,8 +1,9 @@
 /**
  * Cardholder Verification by the card's CVM List (8E), EMV 4.4 Book 3 10.5 and Annex C3:
  * amounts X and Y, then rules of two bytes (CVM code, condition), tried in order until one
- * applies. Contactless readers cannot check an offline PIN, so only online PIN, signature,
- * no CVM (and, by the kernel, on-device verification) can succeed here.
+ * applies. Contactless readers cannot check an offline PIN, and the contact kernel sends no
+ * VERIFY yet, so only online PIN, signature, no CVM (and, by Kernel 2, on-device
+ * verification) can succeed here, for both interfaces.
  */
 import type { CvmMethod } from './kernel-result.js';
 import type { TvrBit } from './tvr.js';
@@ -114,7 +115,7 @@ export function processCvmList(list: Uint8Array | undefined, c: CvmListContext):
     } else if (code === FAIL_CVM) {
       // "Fail CVM processing": a deliberate failure.
     } else if (!supported(code, c.capability) || OFFLINE_PIN_CODES.has(code)) {
-      // Not here: an offline PIN cannot be verified over the contactless interface.
+      // Not here: this terminal verifies no PIN offline (contactless cannot; contact does not yet).
       if (OFFLINE_PIN_CODES.has(code) && supported(code, c.capability)) tvr.push('pinPadMissing');
     } else if (code === ENCIPHERED_PIN_ONLINE) {
       outcome = { method: 'online-pin', results: Uint8Array.of(cvmByte, condition, 0x00), tvr: [...tvr, 'onlinePinEntered'] };

@@ -13,6 +13,7 @@ import { processCvmList } from './cvm-list.js';
 import { buildDolData } from './dol.js';
 import { CardError } from './errors.js';
 import { decodeN } from './formats.js';
+import { parseGenerateAc } from './generate-ac-response.js';
 import { parseGpoResponse } from './gpo.js';
 import type { CvmMethod, OdaStatus } from './kernel-result.js';
 import { answered, type KernelDecision, type KernelSession } from './kernel-session.js';
@@ -22,7 +23,6 @@ import { recoverOdaKeys } from './oda-keys.js';
 import { processingRestrictions } from './processing-restrictions.js';
 import { readRecords } from './read-records.js';
 import { terminalActionAnalysis } from './terminal-action-analysis.js';
-import { decodeTlv, type Tlv } from './tlv.js';
 import { setTsi, setTvr } from './tvr.js';
 
 export async function kernelC2(s: KernelSession): Promise<KernelDecision> {
@@ -144,40 +144,6 @@ export async function kernelC2(s: KernelSession): Promise<KernelDecision> {
   if (type === 'AAC') return { ...result, outcome: 'declined', reason: asked === 'AAC' ? 'declined by terminal action analysis (AAC)' : 'the card declined (AAC)' };
   if (type === 'ARQC') return { ...result, outcome: 'online-request', reason: 'online authorisation requested (ARQC)' };
   return { ...result, outcome: 'approved', reason: 'approved offline (TC)' };
-}
-
-interface GenerateAcAnswer {
-  cid: number;
-  atc: Uint8Array;
-  ac?: Uint8Array | undefined;
-  objects: Tlv[];
-}
-
-/**
- * Book 3 6.5.5.4: format 1 (80: CID, ATC, AC, then the IAD) or format 2 (77: 9F27, 9F36,
- * 9F26 or, with CDA, 9F4B; 9F10).
- */
-function parseGenerateAc(data: Uint8Array): GenerateAcAnswer {
-  const top = decodeTlv(data);
-  if (top.length !== 1) throw new CardError('GENERATE_AC_FORMAT', `the GENERATE AC answer holds ${top.length} top-level objects; one template expected`);
-  const t = top[0]!;
-  if (t.tag === 0x80) {
-    const v = t.value;
-    if (v.length < 11) throw new CardError('GENERATE_AC_FORMAT', `format 1 GENERATE AC answer of ${v.length} bytes; at least 11 expected`);
-    const mk = (tag: number, value: Uint8Array): Tlv => ({ tag, constructed: false, value, offset: 0 });
-    const objects = [mk(0x9f27, v.subarray(0, 1)), mk(0x9f36, v.subarray(1, 3)), mk(0x9f26, v.subarray(3, 11))];
-    if (v.length > 11) objects.push(mk(0x9f10, v.subarray(11)));
-    return { cid: v[0]!, atc: v.slice(1, 3), ac: v.slice(3, 11), objects };
-  }
-  if (t.tag === 0x77 && t.children) {
-    const get = (tag: number): Uint8Array | undefined => t.children!.find((c) => c.tag === tag)?.value;
-    const cid = get(0x9f27);
-    const atc = get(0x9f36);
-    if (!cid || cid.length !== 1) throw new CardError('CARD_DATA_MISSING', 'the GENERATE AC answer has no Cryptogram Information Data (9F27)');
-    if (!atc || atc.length !== 2) throw new CardError('CARD_DATA_MISSING', 'the GENERATE AC answer has no Application Transaction Counter (9F36)');
-    return { cid: cid[0]!, atc, ac: get(0x9f26), objects: t.children };
-  }
-  throw new CardError('GENERATE_AC_FORMAT', 'the GENERATE AC answer is neither format 1 (80) nor format 2 (77)');
 }
 
 /**

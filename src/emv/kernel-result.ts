@@ -20,7 +20,8 @@ export type Outcome = 'online-request' | 'approved' | 'declined' | 'try-another-
  */
 export type CvmMethod = 'online-pin' | 'signature' | 'cdcvm' | 'no-cvm' | 'none';
 
-export type OdaMethod = 'fDDA' | 'CDA' | 'none';
+/** fDDA and CDA contactless; SDA, DDA and CDA over the contact interface (Book 3 10.3). */
+export type OdaMethod = 'SDA' | 'DDA' | 'fDDA' | 'CDA' | 'none';
 
 export interface OdaStatus {
   method: OdaMethod;

@@ -4,7 +4,7 @@
  */
 import type { CaKeyStore } from './ca-keys.js';
 import type { CardData } from './card-data.js';
-import { recoverIccKey, recoverIssuerKey, type IccPublicKey } from './oda-certificates.js';
+import { recoverIccKey, recoverIssuerKey, type IccPublicKey, type IssuerPublicKey } from './oda-certificates.js';
 import { odaFail, type OdaResult } from './oda-result.js';
 import type { StaticData } from './read-records.js';
 import { toHex } from '../hex.js';
@@ -41,7 +41,11 @@ export function staticDataToAuthenticate(staticData: StaticData, card: CardData)
   return out;
 }
 
-export function recoverOdaKeys(i: OdaKeyInput): OdaResult<IccPublicKey> & Partial<OdaKeyFailure> {
+/**
+ * Book 2 5.2 and 5.3 (SDA), 6.2 and 6.3 (DDA, CDA): the CA key the card names and the issuer
+ * key recovered under it. SDA stops here; the dynamic methods go on to the ICC key.
+ */
+export function recoverCardIssuerKey(i: Omit<OdaKeyInput, 'staticData'>): OdaResult<IssuerPublicKey> & Partial<OdaKeyFailure> {
   const c = i.card;
   const index = c.get(0x8f);
   if (!index || index.length !== 1) return { ...odaFail('CA_KEY_INDEX_MISSING', 'the card gave no CA Public Key Index (8F)'), dataMissing: true };
@@ -54,7 +58,12 @@ export function recoverOdaKeys(i: OdaKeyInput): OdaResult<IccPublicKey> & Partia
   if (!certificate) return { ...odaFail('ISSUER_CERT_MISSING', 'the card gave no Issuer Public Key Certificate (90)'), dataMissing: true };
   const exponent = c.get(0x9f32);
   if (!exponent) return { ...odaFail('ISSUER_EXPONENT_MISSING', 'the card gave no Issuer Public Key Exponent (9F32)'), dataMissing: true };
-  const issuer = recoverIssuerKey({ caKey, certificate, remainder: c.get(0x92), exponent, pan: i.pan, date: i.date });
+  return recoverIssuerKey({ caKey, certificate, remainder: c.get(0x92), exponent, pan: i.pan, date: i.date });
+}
+
+export function recoverOdaKeys(i: OdaKeyInput): OdaResult<IccPublicKey> & Partial<OdaKeyFailure> {
+  const c = i.card;
+  const issuer = recoverCardIssuerKey(i);
   if (!issuer.ok) return issuer;
   const iccCert = c.get(0x9f46);
   if (!iccCert) return { ...odaFail('ICC_CERT_MISSING', 'the card gave no ICC Public Key Certificate (9F46)'), dataMissing: true };

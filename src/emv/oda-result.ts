@@ -38,6 +38,18 @@ export type OdaCheck =
   | 'ICC_KEY_ALGORITHM'
   // Book 2 5.4 / 6.4: the records to be signed were not as the rules want them.
   | 'STATIC_DATA_INVALID'
+  // Book 2 5.4, steps 1 to 7 for the Signed Static Application Data (93) of SDA.
+  | 'SSAD_MISSING'
+  | 'SSAD_LENGTH'
+  | 'SSAD_TRAILER'
+  | 'SSAD_HEADER'
+  | 'SSAD_FORMAT'
+  | 'SSAD_HASH_ALGORITHM'
+  | 'SSAD_HASH'
+  // Book 2 6.5.1: the DDOL (the card's, else the terminal's default) lacks the Unpredictable Number.
+  | 'DDOL_WITHOUT_UNPREDICTABLE_NUMBER'
+  // Book 3 6.5.9: INTERNAL AUTHENTICATE did not give a usable answer.
+  | 'INTERNAL_AUTHENTICATE_FAILED'
   // Book 2 6.5.2 (DDA, fDDA) and 6.6.2 (CDA): the Signed Dynamic Application Data.
   | 'SDAD_MISSING'
   | 'SDAD_LENGTH'

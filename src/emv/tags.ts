@@ -174,6 +174,13 @@ const CONTACTLESS: Row[] = [
   [0x9f7c, 'Customer Exclusive Data', 'b', 'ICC', 0, 32],
 ];
 
+/**
+ * Data the payment systems carry in field 55 without a tag of Book 3 Annex A1: the Issuer
+ * Script Results of Book 4 (each script: result and failing command, then its identifier),
+ * under the tag Visa and Mastercard acquirer specifications give it.
+ */
+const SCHEME: Row[] = [[0x9f5b, 'Issuer Script Results', 'b', 'terminal', 5, 255]];
+
 /** Book C-2 (Mastercard) Annex A: the DF81xx kernel data a terminal commonly sets or reads. */
 const KERNEL2_DF81: Row[] = [
   [0xdf8104, 'Balance Read Before Gen AC', 'n', 'ICC', 6],
@@ -251,7 +258,7 @@ function toMap(rows: Row[]): ReadonlyMap<number, Readonly<TagInfo>> {
 }
 
 /** Every tag the terminal knows, without kernel context. */
-export const TAGS: ReadonlyMap<number, Readonly<TagInfo>> = toMap([...EMV, ...CONTACTLESS, ...KERNEL2_DF81]);
+export const TAGS: ReadonlyMap<number, Readonly<TagInfo>> = toMap([...EMV, ...CONTACTLESS, ...SCHEME, ...KERNEL2_DF81]);
 const KERNEL2: ReadonlyMap<number, Readonly<TagInfo>> = toMap(KERNEL2_OVERRIDES);
 
 /** What the dictionary says of a tag; with `kernel`, that kernel's meaning wins. */

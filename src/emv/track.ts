@@ -166,6 +166,17 @@ export function parseTrack2Equivalent(bytes: Uint8Array): TrackData {
   return { track: 2, pan, ...readExpiryAndServiceCode(rest, sep + 1) };
 }
 
+/**
+ * Track 2 as track 2 equivalent data (tag 57's layout, Book 3 Annex A1): the same fields
+ * with 'D' as the separator and an 'F' to fill the last byte. The terminal carries a swiped
+ * track 2 this way, in the one form its host messages take from chip and stripe alike.
+ */
+export function track2EquivalentOf(t: TrackData): Uint8Array {
+  if (t.track !== 2) throw new TrackError('TRACK_UNKNOWN', 'track 2 equivalent data is made from track 2 only');
+  const nibbles = `${t.pan}D${t.expiry}${t.serviceCode}${t.discretionary}`;
+  return Uint8Array.from(Buffer.from(nibbles.length % 2 ? `${nibbles}F` : nibbles, 'hex'));
+}
+
 /** Track 1 or 2 as a reader or a person gives it: by its start sentinel or its separator. */
 export function parseTrack(text: string): TrackData {
   if (text.startsWith('%') || text.startsWith('B')) return parseTrack1(text);

@@ -44,6 +44,12 @@ function track2Text(tag57: Uint8Array | undefined): string | undefined {
   return toHex(tag57).replace('D', '=').replace(/F$/, '');
 }
 
+/** The application label as a receipt may print it: printable ASCII, at most 16 characters. */
+function receiptLabel(label: string | undefined): string | undefined {
+  const clean = (label ?? '').replace(/[^\x20-\x7e]/g, '').trim().slice(0, 16).trim();
+  return clean || undefined;
+}
+
 /** The card brand a receipt prints, from the application's RID (ISO/IEC 7816-5). */
 export function brandOf(aid: Uint8Array | undefined): string {
   const rid = aid ? toHex(aid.subarray(0, 5)) : '';
@@ -169,7 +175,10 @@ async function announce(ctx: TerminalContext, signal: AbortSignal, amount: numbe
     case 'approved': {
       ctx.log.info({ event: 'sale.approved', stan: out.stan, amount, rrn: out.rrn }, 'sale approved');
       show(ctx, messageScreen(layout(ctx), 'sale.title', [say(ctx, 'sale.approved'), say(ctx, 'sale.authCode', { code: out.authCode }), say(ctx, 'sale.printing')]));
-      await printTransactionReceipts(ctx, signal, {
+      // The sale stands whatever the printer does: a receipt that cannot be made is logged
+      // and said on screen (a reprint from the journal will make it), never a fault.
+      try {
+        await printTransactionReceipts(ctx, signal, {
         kind: 'sale',
         maskedPan: out.record.maskedPan ?? card.maskedPan ?? '',
         cardBrand: brandOf(card.aid),
@@ -182,13 +191,18 @@ async function announce(ctx: TerminalContext, signal: AbortSignal, amount: numbe
         amount,
         chip: {
           aid: card.aid ? toHex(card.aid) : '',
-          ...(card.label ? { appLabel: card.label } : {}),
+          ...(receiptLabel(card.label) ? { appLabel: receiptLabel(card.label) } : {}),
           ...(card.cryptogram ? { tc: toHex(card.cryptogram.value) } : {}),
           tvr: toHex(card.tvr),
           tsi: toHex(card.tsi),
         },
         cvm: card.cvm === 'online-pin' ? 'online-pin' : card.cvm === 'signature' ? 'signature' : card.cvm === 'cdcvm' ? 'cdcvm' : 'none',
-      });
+        });
+      } catch (e) {
+        if (signal.aborted) throw e;
+        ctx.log.error({ event: 'sale.receiptFailed', stan: out.stan, err: e }, 'the approved sale has no receipt');
+        await result(ctx, signal, [say(ctx, 'sale.approved'), say(ctx, 'sale.noReceipt')]);
+      }
       return { kind: 'approved', amount, stan: out.stan };
     }
     case 'declined':

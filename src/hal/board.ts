@@ -82,6 +82,37 @@ export interface PrinterDesc {
   dots: 384 | 576;
 }
 
+/**
+ * A contact chip reader behind PC/SC (a USB CCID reader on a Pi, the simulated slot on the
+ * sim board): src/hal/contact/.
+ */
+export interface ContactDesc {
+  driver: 'pcsc';
+  /** Part of the PC/SC reader's name to pick it by ("ACR39U"); '' takes the first reader. */
+  reader: string;
+}
+
+/**
+ * A magnetic stripe reader (src/hal/magstripe/): on a serial port, or a USB keyboard wedge
+ * read through its key events (an evdev device on Linux).
+ */
+export type MagstripeDesc =
+  | {
+      driver: 'serial-msr';
+      /** Name of an entry in `serial`. */
+      port: string;
+      /** The reader sends each track's LRC after its end sentinel. */
+      lrc?: boolean;
+      /** Most ms between two characters of one swipe (default 500). */
+      interCharacterTimeoutMs?: number;
+    }
+  | {
+      driver: 'keyboard-wedge';
+      /** The reader's key event device: /dev/input/by-id/usb-...-event-kbd. */
+      device: string;
+      interCharacterTimeoutMs?: number;
+    };
+
 export interface BoardDescription {
   name: string;
   /** 'sim': every device is an emulator in this process; 'linux': the real ports of a Pi. */
@@ -97,6 +128,10 @@ export interface BoardDescription {
     keypad: KeypadDesc;
     indicators: IndicatorsDesc;
     printer: PrinterDesc;
+    /** Optional: a contact chip reader. */
+    contact?: ContactDesc;
+    /** Optional: a magnetic stripe reader. */
+    magstripe?: MagstripeDesc;
   };
 }
 
@@ -303,6 +338,31 @@ export function validateBoard(raw: unknown): BoardDescription {
     if (port && !serial[port]) c.fail('devices.printer.port', `names serial port '${port}', which the board does not have`);
     if (port && reader?.link === 'hsu' && reader.port === port) c.fail('devices.printer.port', `is the reader's serial port '${port}'`);
     c.oneOf(printer.dots, 'devices.printer.dots', [384, 576], ['384 (58 mm)', '576 (80 mm)']);
+  }
+
+  if (devices.contact !== undefined) {
+    const contact = c.obj(devices.contact, 'devices.contact');
+    if (contact) {
+      c.oneOf(contact.driver, 'devices.contact.driver', ['pcsc']);
+      if (typeof contact.reader !== 'string') c.fail('devices.contact.reader', "must be a string: part of the PC/SC reader's name, or '' for the first reader");
+    }
+  }
+
+  if (devices.magstripe !== undefined) {
+    const msr = c.obj(devices.magstripe, 'devices.magstripe');
+    if (msr) {
+      const drv = c.oneOf(msr.driver, 'devices.magstripe.driver', ['serial-msr', 'keyboard-wedge']);
+      if (drv === 'serial-msr') {
+        const port = c.str(msr.port, 'devices.magstripe.port');
+        if (port && !serial[port]) c.fail('devices.magstripe.port', `names serial port '${port}', which the board does not have`);
+        if (port && reader?.link === 'hsu' && reader.port === port) c.fail('devices.magstripe.port', `is the reader's serial port '${port}'`);
+        if (port && printer?.port === port) c.fail('devices.magstripe.port', `is the printer's serial port '${port}'`);
+        if (msr.lrc !== undefined && typeof msr.lrc !== 'boolean') c.fail('devices.magstripe.lrc', 'must be true or false');
+      } else if (drv === 'keyboard-wedge') {
+        c.str(msr.device, 'devices.magstripe.device');
+      }
+      if (msr.interCharacterTimeoutMs !== undefined) c.int(msr.interCharacterTimeoutMs, 'devices.magstripe.interCharacterTimeoutMs', 20, 5000);
+    }
   }
 
   if (c.problems.length > 0) throw new ValidationError(c.problems.join('\n'), 'BOARD_INVALID');

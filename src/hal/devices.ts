@@ -11,6 +11,11 @@ import { Pn532, Pn532CardReader, Pn532HsuLink, Pn532I2cLink } from './pn532/inde
 import type { Clock, GpioLine } from './ports.js';
 import { CSN_A2, EscPosPrinter, GENERIC_80MM, PrintQueue } from '../printer/index.js';
 import type { CardReader } from './reader.js';
+import { DeviceError } from '../errors.js';
+import { hasPcsc } from './contact/pcsc.js';
+import { PcscContactReader } from './contact/pcsc-reader.js';
+import { ContactReaderUnavailableError, type ContactCardReader } from './contact-reader.js';
+import { hasKeyEvents, KeyboardWedgeCharacters, SerialCharacters, StreamMagstripeReader, type MagstripeReader } from './magstripe/index.js';
 
 /** The terminal's devices, built from a board description on its ports. */
 export interface Devices {
@@ -20,6 +25,10 @@ export interface Devices {
   reader: CardReader;
   /** The receipt printer's job queue: a missing printer shows as a waiting job, never a crash. */
   printer: PrintQueue;
+  /** The contact chip reader, when the board has one and it could be opened. */
+  contact?: ContactCardReader;
+  /** The magnetic stripe reader, when the board has one and it could be opened. */
+  magstripe?: MagstripeReader;
   close(): Promise<void>;
 }
 
@@ -86,18 +95,66 @@ export async function openDevices(board: BoardDescription, ports: BoardPorts, cl
     onStatus: (status) => log.info({ event: 'printer.status', state: status.state }, 'printer status'),
   });
 
+  // The contact and stripe readers are optional hardware: one that cannot be opened is
+  // reported and left out, and the terminal takes cards the other ways.
+  const contact = await openContact(board, ports, log);
+  const magstripe = await openMagstripe(board, ports, clock, log);
+
   return {
     keypad,
     display,
     indicators,
     reader,
     printer,
+    ...(contact ? { contact } : {}),
+    ...(magstripe ? { magstripe } : {}),
     async close() {
       await printer.close();
+      await contact?.close();
+      await magstripe?.close();
       await reader.close();
       await keypad.close();
       await indicators.close();
       for (const l of lines) await l.close();
     },
   };
+}
+
+async function openContact(board: BoardDescription, ports: BoardPorts, log: Logger): Promise<ContactCardReader | undefined> {
+  const c = board.devices.contact;
+  if (!c) return undefined;
+  try {
+    if (!hasPcsc(ports)) {
+      throw new ContactReaderUnavailableError(
+        `board ${board.name} names a PC/SC reader, but no PC/SC binding is installed on this system (src/hal/contact/README.md says how one plugs in)`,
+      );
+    }
+    return new PcscContactReader(await ports.pcsc(c.reader));
+  } catch (err) {
+    if (!(err instanceof DeviceError)) throw err;
+    log.warn({ event: 'contact.unavailable', err }, err.message);
+    return undefined;
+  }
+}
+
+async function openMagstripe(board: BoardDescription, ports: BoardPorts, clock: Clock, log: Logger): Promise<MagstripeReader | undefined> {
+  const m = board.devices.magstripe;
+  if (!m) return undefined;
+  const options = m.interCharacterTimeoutMs !== undefined ? { interCharacterTimeoutMs: m.interCharacterTimeoutMs } : {};
+  try {
+    if (m.driver === 'serial-msr') {
+      return new StreamMagstripeReader(new SerialCharacters(await ports.serial(m.port)), { ...options, lrc: m.lrc ?? false });
+    }
+    if (!hasKeyEvents(ports)) {
+      throw new DeviceError(
+        'MAGSTRIPE_UNAVAILABLE',
+        `the magnetic stripe reader is not available: board ${board.name} names a keyboard wedge (${m.device}), and this system's ports read no key events yet (use a serial reader)`,
+      );
+    }
+    return new StreamMagstripeReader(new KeyboardWedgeCharacters(await ports.keyEvents(m.device), clock), options);
+  } catch (err) {
+    if (!(err instanceof DeviceError)) throw err;
+    log.warn({ event: 'magstripe.unavailable', err }, err.message);
+    return undefined;
+  }
 }

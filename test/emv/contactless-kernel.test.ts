@@ -169,7 +169,7 @@ describe('Kernel 2 (Mastercard M/Chip)', () => {
       [`80AE9000 21 ${cdol1('0000008000', '1F0302')} 00`, 'GENERATE AC: ARQC with CDA'],
     ]);
     expect(toHex(result.aid!)).toBe('A0000000041010');
-    expect(result.label).toBe('MASTERCARD CREDIT');
+    expect(result.label).toBe('MC CREDIT');
     expect(result.outcome).toBe('online-request');
     expect(result.maskedPan).toBe('541333******0035');
   });

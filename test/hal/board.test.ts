@@ -44,8 +44,25 @@ describe('board descriptions', () => {
     ['printer width', (b) => void ((b.devices.printer as { dots: number }).dots = 500), 'board rpi-pn532-hsu: devices.printer.dots must be 384 (58 mm) or 576 (80 mm)'],
     ['unknown driver', (b) => void ((b.devices.reader as { driver: string }).driver = 'rc522'), 'board rpi-pn532-hsu: devices.reader.driver must be one of pn532'],
     ['debounce', (b) => void (b.devices.keypad.debounceMs = 0), 'board rpi-pn532-hsu: devices.keypad.debounceMs must be a whole number from 1 to 100'],
+    ['contact driver', (b) => void ((b.devices.contact as { driver: string }).driver = 'acr122'), 'board rpi-pn532-hsu: devices.contact.driver must be one of pcsc'],
+    ['contact reader name', (b) => void ((b.devices.contact as { reader: unknown }).reader = 3), "board rpi-pn532-hsu: devices.contact.reader must be a string: part of the PC/SC reader's name, or '' for the first reader"],
+    ['magstripe driver', (b) => void ((b.devices.magstripe as { driver: string }).driver = 'usb-hid'), 'board rpi-pn532-hsu: devices.magstripe.driver must be serial-msr or keyboard-wedge'],
+    ['magstripe port missing', (b) => void ((b.devices.magstripe as { port: string }).port = 'uart9'), "board rpi-pn532-hsu: devices.magstripe.port names serial port 'uart9', which the board does not have"],
+    ['magstripe on the printer port', (b) => void ((b.devices.magstripe as { port: string }).port = 'printer'), "board rpi-pn532-hsu: devices.magstripe.port is the printer's serial port 'printer'"],
+    ['magstripe on the reader port', (b) => void ((b.devices.magstripe as { port: string }).port = 'nfc'), "board rpi-pn532-hsu: devices.magstripe.port is the reader's serial port 'nfc'"],
+    ['magstripe LRC flag', (b) => void ((b.devices.magstripe as { lrc: unknown }).lrc = 'yes'), 'board rpi-pn532-hsu: devices.magstripe.lrc must be true or false'],
+    ['magstripe timeout', (b) => void ((b.devices.magstripe as { interCharacterTimeoutMs: number }).interCharacterTimeoutMs = 5), 'board rpi-pn532-hsu: devices.magstripe.interCharacterTimeoutMs must be a whole number from 20 to 5000'],
+    ['keyboard wedge without a device', (b) => void (b.devices.magstripe = { driver: 'keyboard-wedge', device: '' }), 'board rpi-pn532-hsu: devices.magstripe.device must be a non-empty string'],
   ])('names the mistake: %s', (_, change, message) => {
     expect(problems(variant(change))).toContain(message);
+  });
+
+  it('the contact and magstripe readers are optional', () => {
+    const b = variant((d) => {
+      delete d.devices.contact;
+      delete d.devices.magstripe;
+    });
+    expect(problems(b)).toEqual([]);
   });
 
   it('lists every mistake at once, one a line', () => {
