@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { defaultContactlessConfig, type ContactlessConfig } from './emv/kernel-config.js';
-import { DEFAULT_TERMINAL_CONFIG } from './emv/terminal-data.js';
+import { defaultContactConfig, type ContactConfig } from './emv/contact-config.js';
+import { DEFAULT_TERMINAL_CONFIG, type TerminalConfig } from './emv/terminal-data.js';
 import { macKeySourceOf } from './flows/online-keys.js';
 import { journalReversalListener, recoverOnline, type OnlineDeps, type OnlineRecovery } from './flows/online.js';
 import type { Clock } from './hal/ports.js';
@@ -16,6 +17,7 @@ import { Journal } from './store/journal.js';
 /** What a sale needs beyond the devices: card configuration, keys, the journal, the host. */
 export interface PaymentServices {
   emv: ContactlessConfig;
+  contact: ContactConfig;
   keyStore: KeyStore;
   online: OnlineDeps;
   /** What start-up recovery found in the journal (sales reversed after a crash). */
@@ -32,21 +34,29 @@ export interface PaymentOptions {
   log: Logger;
 }
 
-/** The merchant's settings over the EMV defaults: identity, country and currency. */
-export function emvConfig(settings: TerminalSettings): ContactlessConfig {
-  const base = defaultContactlessConfig();
+/** The merchant's identity and currency over the EMV terminal defaults. */
+function terminalConfig(settings: TerminalSettings, base: TerminalConfig): TerminalConfig {
   const c = currency(settings.currency);
   return {
+    ...DEFAULT_TERMINAL_CONFIG,
     ...base,
-    terminal: {
-      ...DEFAULT_TERMINAL_CONFIG,
-      ...base.terminal,
-      terminalId: settings.terminalId,
-      merchantId: settings.merchantId,
-      currencyCode: Number(c.numeric),
-      currencyExponent: c.exponent,
-    },
+    terminalId: settings.terminalId,
+    merchantId: settings.merchantId,
+    currencyCode: Number(c.numeric),
+    currencyExponent: c.exponent,
   };
+}
+
+/** The contactless kernels' configuration with the merchant's settings. */
+export function emvConfig(settings: TerminalSettings): ContactlessConfig {
+  const base = defaultContactlessConfig();
+  return { ...base, terminal: terminalConfig(settings, base.terminal) };
+}
+
+/** The contact kernel's configuration with the merchant's settings. */
+export function contactEmvConfig(settings: TerminalSettings): ContactConfig {
+  const base = defaultContactConfig();
+  return { ...base, terminal: terminalConfig(settings, base.terminal) };
 }
 
 /**
@@ -84,6 +94,7 @@ export async function openPayments(o: PaymentOptions): Promise<PaymentServices> 
   reversals.start();
   return {
     emv: emvConfig(o.settings),
+    contact: contactEmvConfig(o.settings),
     keyStore: o.keyStore,
     online,
     recovered,

@@ -66,6 +66,8 @@ export class Terminal {
         off: light(() => ind.off()),
       },
       reader: devices.reader,
+      contact: devices.contact ?? null,
+      magstripe: devices.magstripe ?? null,
       printer: devices.printer,
       payments: o.payments ?? null,
     };

@@ -68,7 +68,7 @@ export interface ContactTransaction {
    * the first GENERATE AC because the TVR the cryptogram covers records it. Absent: the PIN
    * is taken after the kernel and counted as entered.
    */
-  onlinePin?: (signal: AbortSignal) => Promise<'entered' | 'bypassed'>;
+  onlinePin?: (signal: AbortSignal, pan: string) => Promise<'entered' | 'bypassed'>;
   /** A number in [0, 1) for random transaction selection; crypto random by default. */
   random?: () => number;
 }
@@ -340,7 +340,8 @@ async function cardholderVerification(p: Selected, aip: Uint8Array): Promise<Cvm
   });
   let cvm = outcome;
   if (outcome.method === 'online-pin' && p.t.onlinePin) {
-    const entry = await p.t.onlinePin(p.t.signal);
+    // The PAN goes with the request: ISO 9564 formats 0, 3 and 4 bind the PIN block to it.
+    const entry = await p.t.onlinePin(p.t.signal, accountOf(p.card).pan);
     if (entry === 'bypassed') {
       // 10.5.1: PIN entry bypassed: "PIN entry required, PIN pad present, but PIN was not
       // entered", and the CVM counts as failed. (This terminal does not then try the next

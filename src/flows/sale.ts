@@ -1,30 +1,53 @@
-import { CardError } from '../emv/errors.js';
-import type { KernelResult } from '../emv/kernel-result.js';
+import { runContactTransaction, type ContactResult } from '../emv/contact-kernel.js';
 import { runContactlessTransaction } from '../emv/contactless-kernel.js';
+import { CardError, TrackError } from '../emv/errors.js';
+import type { KernelResult } from '../emv/kernel-result.js';
+import type { SensitiveCardData } from '../emv/sensitive-card-data.js';
+import { readSwipedCard } from '../emv/swiped-card.js';
 import { newTransaction } from '../emv/terminal-data.js';
 import { TimeoutError } from '../errors.js';
+import type { ContactCardSession } from '../hal/contact-reader.js';
 import type { KeyName } from '../hal/keypad/keys.js';
+import { SwipeError, type MagstripeSwipe } from '../hal/magstripe/index.js';
 import { CardRemovedError, type CardSession } from '../hal/reader.js';
 import type { CardRead } from '../host/messages.js';
+import type { EntryMode } from '../host/spec.js';
 import { toHex } from '../hex.js';
+import type { CardEntryMode, ChipData, Cvm } from '../printer/index.js';
 import type { TerminalContext } from '../runtime/context.js';
 import { cancellable, nextKey } from '../runtime/prompt.js';
 import { untilAborted, withTimeout } from '../runtime/timeout.js';
-import { sessionMacKeys } from './online-keys.js';
-import { authoriseOnline, type OnlineOutcome } from './online.js';
-import { enterPin } from './pin-entry.js';
-import { printTransactionReceipts } from './receipts.js';
+import type { DukptSession } from '../security/dukpt-pin.js';
 import { declineText } from '../ui/decline.js';
 import { t, type MessageKey } from '../ui/messages.js';
 import { messageScreen, presentCardScreen } from '../ui/screens.js';
 import { wrap } from '../ui/text.js';
 import { enterAmount } from './amount.js';
 import { layout, show } from './layout.js';
+import { sessionMacKeys } from './online-keys.js';
+import { authoriseOnline, completeApproved, reverseApproved, type ApprovedOutcome, type OnlineOutcome } from './online.js';
+import { enterPin } from './pin-entry.js';
+import { printTransactionReceipts } from './receipts.js';
 
 export type SaleOutcome =
   | { kind: 'approved'; amount: number; stan: number }
   | { kind: 'declined'; amount: number; responseCode: string }
   | { kind: 'not-completed'; amount: number; why: string };
+
+type Presented = { via: 'tap'; session: CardSession } | { via: 'insert'; session: ContactCardSession } | { via: 'swipe'; swipe: MagstripeSwipe };
+type Accept = { tap: boolean; insert: boolean; swipe: boolean };
+
+/** What a card read by any interface gives the online step and the receipt. */
+interface CardForSale {
+  read: CardRead;
+  maskedPan: string;
+  brand: string;
+  entry: CardEntryMode;
+  cvm: Cvm;
+  chip?: ChipData;
+}
+
+const say = (ctx: TerminalContext, key: MessageKey, params?: Record<string, string>) => t(ctx.lang, key, params);
 
 /** Shows a result until a key or messageMs; the key is consumed. */
 async function result(ctx: TerminalContext, signal: AbortSignal, lines: string[]): Promise<void> {
@@ -36,12 +59,18 @@ async function result(ctx: TerminalContext, signal: AbortSignal, lines: string[]
   }
 }
 
-const say = (ctx: TerminalContext, key: MessageKey, params?: Record<string, string>) => t(ctx.lang, key, params);
-
 /** Tag 57 as field 35 carries it: the hex digits, D written as '=', the F pad removed. */
 function track2Text(tag57: Uint8Array | undefined): string | undefined {
   if (!tag57) return undefined;
   return toHex(tag57).replace('D', '=').replace(/F$/, '');
+}
+
+/** The card brand a receipt prints, from the application's RID (ISO/IEC 7816-5) or the PAN's first digit. */
+export function brandOf(aid: Uint8Array | undefined, maskedPan = ''): string {
+  const rid = aid ? toHex(aid.subarray(0, 5)) : '';
+  const byRid = ({ A000000003: 'VISA', A000000004: 'MASTERCARD', A000000333: 'UNIONPAY', A000000025: 'AMEX', A000000065: 'JCB' } as Record<string, string>)[rid];
+  if (byRid) return byRid;
+  return ({ '4': 'VISA', '5': 'MASTERCARD', '6': 'UNIONPAY', '3': 'AMEX' } as Record<string, string>)[maskedPan[0] ?? ''] ?? 'CARD';
 }
 
 /** The application label as a receipt may print it: printable ASCII, at most 16 characters. */
@@ -50,161 +79,353 @@ function receiptLabel(label: string | undefined): string | undefined {
   return clean || undefined;
 }
 
-/** The card brand a receipt prints, from the application's RID (ISO/IEC 7816-5). */
-export function brandOf(aid: Uint8Array | undefined): string {
-  const rid = aid ? toHex(aid.subarray(0, 5)) : '';
-  return (
-    { A000000003: 'VISA', A000000004: 'MASTERCARD', A000000333: 'UNIONPAY', A000000025: 'AMEX', A000000065: 'JCB' } as Record<string, string>
-  )[rid] ?? 'CARD';
+function chipData(card: KernelResult): ChipData {
+  const label = receiptLabel(card.label);
+  return {
+    aid: card.aid ? toHex(card.aid) : '',
+    ...(label ? { appLabel: label } : {}),
+    ...(card.cryptogram ? { tc: toHex(card.cryptogram.value) } : {}),
+    tvr: toHex(card.tvr),
+    tsi: toHex(card.tsi),
+  };
+}
+
+function receiptCvm(cvm: KernelResult['cvm']): Cvm {
+  return cvm === 'online-pin' ? 'online-pin' : cvm === 'signature' ? 'signature' : cvm === 'cdcvm' ? 'cdcvm' : 'none';
 }
 
 /**
- * Waits for a card on the reader until it answers, CANCEL, or presentCardTimeout. Without a
- * reader fitted, only CANCEL or the timeout end the wait.
+ * Waits until a card comes by one of the accepted interfaces (tap on the PN532, insert in
+ * the contact slot, swipe on the stripe reader), CANCEL, or presentCardTimeout. The waits
+ * that lose the race are aborted, and a card that arrives late anyway is let go.
  */
-async function waitForCard(ctx: TerminalContext, signal: AbortSignal): Promise<CardSession> {
+async function waitForCard(ctx: TerminalContext, signal: AbortSignal, accept: Accept): Promise<Presented> {
   return cancellable(ctx, signal, async (s) => {
-    const waitCard = withTimeout(ctx.clock, s, ctx.settings.timeouts.presentCardMs, 'presentCardTimeout');
-    if (!ctx.reader) return untilAborted(waitCard);
-    return ctx.reader.poll({ signal: waitCard });
+    const deadline = withTimeout(ctx.clock, s, ctx.settings.timeouts.presentCardMs, 'presentCardTimeout');
+    const losers = new AbortController();
+    deadline.addEventListener('abort', () => losers.abort(deadline.reason), { once: true });
+    const waits: Promise<Presented>[] = [];
+    if (accept.tap && ctx.reader) waits.push(ctx.reader.poll({ signal: losers.signal }).then((session) => ({ via: 'tap', session })));
+    if (accept.insert && ctx.contact) waits.push(ctx.contact.waitForCard({ signal: losers.signal }).then((session) => ({ via: 'insert', session })));
+    if (accept.swipe && ctx.magstripe) waits.push(ctx.magstripe.waitForSwipe({ signal: losers.signal }).then((swipe) => ({ via: 'swipe', swipe })));
+    if (waits.length === 0) return untilAborted(deadline);
+    let first: Presented | undefined;
+    try {
+      first = await Promise.race([...waits, untilAborted(deadline)]);
+      return first;
+    } finally {
+      losers.abort(new TimeoutError('cardPresented', 0));
+      for (const w of waits) {
+        void w
+          .then((p) => {
+            if (p === first) return;
+            if (p.via === 'swipe') p.swipe.wipe();
+            else void p.session.release().catch(() => {});
+          })
+          .catch(() => {});
+      }
+    }
   });
 }
 
+/** The online PIN of this sale, under one DUKPT transaction that also MACs the request. */
+class PinStep {
+  pinBlock: Uint8Array | undefined;
+  constructor(
+    private readonly ctx: TerminalContext,
+    private readonly dukpt: DukptSession,
+    private readonly amount: number,
+  ) {}
+
+  async take(signal: AbortSignal, pan: string): Promise<'entered' | 'bypassed'> {
+    const pin = await enterPin(this.ctx, signal, { pan, amount: this.amount, currency: this.ctx.settings.currency, pinBlockFormat: 0, encrypt: this.dukpt.encryptPin });
+    if (pin.kind === 'bypassed') return 'bypassed';
+    this.pinBlock = pin.pinBlock;
+    return 'entered';
+  }
+
+  async macKeys() {
+    return this.pinBlock ? await sessionMacKeys(this.dukpt) : undefined;
+  }
+}
+
 /**
- * A sale, as DESIGN.md draws it: the amount; "tap / insert / swipe"; the contactless kernel
- * on the card's session (the card may leave once it is read); online PIN when the card asks
- * for it, straight into an encrypted PIN block; the online authorisation (the journal
- * record durable before the request leaves; no answer means a reversal); the result in
- * words; the merchant copy, a prompt to tear it off, the customer copy.
+ * A sale, as DESIGN.md draws it: the amount; "tap / insert / swipe"; the kernel for the way
+ * the card came (contactless, contact chip, stripe); online PIN when the card asks, straight
+ * into an encrypted PIN block; the online authorisation (the journal record durable before
+ * the request leaves; no answer means a reversal); a contact chip's second GENERATE AC with
+ * the issuer's answer; the result in words; the merchant copy, a prompt to tear it off, the
+ * customer copy.
  *
- * Not yet: inserted and swiped cards (issue 4's contact and magstripe readers), a PIN retry
- * after 55 (the sale ends; the cardholder starts again), offline approvals (the default
- * configuration sends every sale online).
+ * Not yet: a PIN retry after 55 (the sale ends; the cardholder starts again), offline
+ * approvals (the default configuration sends every sale online; a card that would approve
+ * offline, or a chip that approves with no host answer (Y3), ends the sale not completed).
  */
 export async function sale(ctx: TerminalContext, signal: AbortSignal, firstKey?: KeyName): Promise<SaleOutcome> {
   const amount = await enterAmount(ctx, signal, firstKey);
   const { currency } = ctx.settings;
   ctx.log.info({ event: 'sale.amount', amount, currency }, 'sale amount entered');
-  show(ctx, presentCardScreen(layout(ctx), amount, currency, ctx.reader !== null));
-  ctx.indicators?.ready();
-  const session = await waitForCard(ctx, signal);
-
-  const payments = ctx.payments;
-  if (!payments) {
-    // A terminal without a host: the card is seen and the screen says the rest is missing.
-    await session.release();
-    ctx.log.info({ event: 'sale.cardSeen', amount }, 'card presented; no payment services configured');
-    ctx.indicators?.success();
-    await result(ctx, signal, [say(ctx, 'card.read'), say(ctx, 'card.nextSoon')]);
-    return { kind: 'not-completed', amount, why: 'no payment services' };
-  }
-
-  ctx.indicators?.processing();
-  show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.processing')]));
-  const txn = newTransaction({ amount, time: new Date(ctx.clock.now()) });
-  let card: KernelResult;
-  try {
-    card = await runContactlessTransaction({ transmit: (apdu) => session.transmit(apdu, signal), config: payments.emv, transaction: txn, signal });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    const removed = e instanceof CardRemovedError;
-    if (!(e instanceof CardError) && !removed) throw e;
-    ctx.log.warn({ event: 'sale.cardFault', code: (e as CardError).code, reason: (e as Error).message }, 'card session failed');
-    ctx.indicators?.error();
-    await result(ctx, signal, ['', say(ctx, removed ? 'sale.cardRemoved' : 'sale.cardError')]);
-    return { kind: 'not-completed', amount, why: removed ? 'card removed' : 'card error' };
-  } finally {
-    await session.release().catch(() => {});
-  }
-  ctx.log.info({ event: 'sale.kernel', outcome: card.outcome, reason: card.reason, kernel: card.kernel, cvm: card.cvm, maskedPan: card.maskedPan }, 'card read');
-
-  try {
-    if (card.outcome !== 'online-request' || !card.sensitive) {
-      ctx.indicators?.error();
-      const key: MessageKey = card.outcome === 'try-another-interface' ? 'sale.otherInterface' : card.outcome === 'declined' ? 'sale.declined' : 'sale.notAccepted';
-      await result(ctx, signal, ['', say(ctx, key, { code: '' }).trim()]);
-      return card.outcome === 'declined' ? { kind: 'declined', amount, responseCode: 'Z1' } : { kind: 'not-completed', amount, why: card.outcome };
+  let accept: Accept = { tap: true, insert: true, swipe: true };
+  let chipFailed = false;
+  for (;;) {
+    show(ctx, presentCardScreen(layout(ctx), amount, currency, ctx.reader !== null || ctx.contact !== null || ctx.magstripe !== null));
+    ctx.indicators?.ready();
+    const presented = await waitForCard(ctx, signal, accept);
+    const payments = ctx.payments;
+    if (!payments) {
+      // A terminal without a host: the card is seen and the screen says the rest is missing.
+      if (presented.via === 'swipe') presented.swipe.wipe();
+      else await presented.session.release();
+      ctx.log.info({ event: 'sale.cardSeen', amount, via: presented.via }, 'card presented; no payment services configured');
+      ctx.indicators?.success();
+      await result(ctx, signal, [say(ctx, 'card.read'), say(ctx, 'card.nextSoon')]);
+      return { kind: 'not-completed', amount, why: 'no payment services' };
     }
-    ctx.indicators?.success();
-
     if (!(await payments.keyStore.hasKeys())) {
+      if (presented.via === 'swipe') presented.swipe.wipe();
+      else await presented.session.release();
       await result(ctx, signal, ['', say(ctx, 'sale.noKeys')]);
       return { kind: 'not-completed', amount, why: 'no DUKPT keys' };
     }
-    // One DUKPT transaction for the PIN block and the request's MAC: the host opens the
-    // PIN with the KSN of field 53 (docs/host-spec.md 6.10).
+    ctx.indicators?.processing();
+    show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.processing')]));
+    const next: Step =
+      presented.via === 'tap'
+        ? await tapped(ctx, signal, amount, presented.session)
+        : presented.via === 'insert'
+          ? await inserted(ctx, signal, amount, presented.session)
+          : await swiped(ctx, signal, amount, presented.swipe, chipFailed);
+    if (next.kind === 'done') return next.outcome;
+    // The card asked for another interface: only those are offered the second time.
+    chipFailed ||= next.chipFailed;
+    accept = next.accept;
+    ctx.indicators?.error();
+    show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, next.message)]));
+    await ctx.clock.sleep(Math.min(1_500, ctx.settings.timeouts.messageMs), signal);
+  }
+}
+
+type Step = { kind: 'done'; outcome: SaleOutcome } | { kind: 'again'; accept: Accept; message: MessageKey; chipFailed: boolean };
+const done = (outcome: SaleOutcome): Step => ({ kind: 'done', outcome });
+
+/** A card session that failed: the words for it, and the sale not completed. */
+async function cardFault(ctx: TerminalContext, signal: AbortSignal, amount: number, e: unknown): Promise<Step> {
+  if (signal.aborted) throw e;
+  const removed = e instanceof CardRemovedError;
+  if (!(e instanceof CardError) && !removed) throw e;
+  ctx.log.warn({ event: 'sale.cardFault', code: (e as CardError).code, reason: (e as Error).message }, 'card session failed');
+  ctx.indicators?.error();
+  await result(ctx, signal, ['', say(ctx, removed ? 'sale.cardRemoved' : 'sale.cardError')]);
+  return done({ kind: 'not-completed', amount, why: removed ? 'card removed' : 'card error' });
+}
+
+/** An outcome that is not a request to go online, on screen. */
+async function notOnline(ctx: TerminalContext, signal: AbortSignal, amount: number, card: KernelResult, insertOrSwipe: Accept): Promise<Step> {
+  if (card.outcome === 'try-another-interface') return { kind: 'again', accept: insertOrSwipe, message: 'sale.otherInterface', chipFailed: true };
+  ctx.indicators?.error();
+  const key: MessageKey = card.outcome === 'declined' ? 'sale.declinedByCard' : 'sale.notAccepted';
+  await result(ctx, signal, ['', say(ctx, key)]);
+  return done(card.outcome === 'declined' ? { kind: 'declined', amount, responseCode: 'Z1' } : { kind: 'not-completed', amount, why: card.outcome });
+}
+
+function cardRead(sensitive: SensitiveCardData, entryMode: EntryMode, card: { expiry?: string; panSequence?: string; iccData?: Uint8Array }): CardRead {
+  return {
+    pan: sensitive.pan,
+    entryMode,
+    expiry: card.expiry,
+    panSequence: card.panSequence === undefined ? undefined : Number(card.panSequence),
+    track2: track2Text(sensitive.track2),
+    ...(card.iccData && card.iccData.length ? { icc: card.iccData } : {}),
+  };
+}
+
+async function tapped(ctx: TerminalContext, signal: AbortSignal, amount: number, session: CardSession): Promise<Step> {
+  const payments = ctx.payments!;
+  let card: KernelResult;
+  try {
+    const txn = newTransaction({ amount, time: new Date(ctx.clock.now()) });
+    card = await runContactlessTransaction({ transmit: (apdu) => session.transmit(apdu, signal), config: payments.emv, transaction: txn, signal });
+  } catch (e) {
+    return cardFault(ctx, signal, amount, e);
+  } finally {
+    await session.release().catch(() => {});
+  }
+  ctx.log.info({ event: 'sale.kernel', via: 'tap', outcome: card.outcome, reason: card.reason, kernel: card.kernel, cvm: card.cvm, maskedPan: card.maskedPan }, 'card read');
+  const sensitive = card.sensitive;
+  try {
+    if (card.outcome !== 'online-request' || !sensitive) return await notOnline(ctx, signal, amount, card, { tap: false, insert: true, swipe: true });
+    ctx.indicators?.success();
     const dukpt = payments.keyStore.session();
-    let outcome: OnlineOutcome;
     try {
-      let pinBlock: Uint8Array | undefined;
-      if (card.cvm === 'online-pin') {
-        const pin = await enterPin(ctx, signal, { pan: card.sensitive.pan, amount, currency, pinBlockFormat: 0, encrypt: dukpt.encryptPin });
-        if (pin.kind === 'pin') pinBlock = pin.pinBlock;
-      }
-      const read: CardRead = {
-        pan: card.sensitive.pan,
-        entryMode: 'contactless-chip',
-        expiry: card.expiry,
-        panSequence: card.panSequence === undefined ? undefined : Number(card.panSequence),
-        track2: track2Text(card.sensitive.track2),
-        icc: card.iccData,
+      const pin = new PinStep(ctx, dukpt, amount);
+      if (card.cvm === 'online-pin') await pin.take(signal, sensitive.pan);
+      const sale: CardForSale = {
+        read: cardRead(sensitive, 'contactless-chip', card),
+        maskedPan: card.maskedPan ?? '',
+        brand: brandOf(card.aid, card.maskedPan),
+        entry: 'contactless',
+        cvm: receiptCvm(card.cvm),
+        chip: chipData(card),
       };
       show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.online')]));
-      outcome = await authoriseOnline(payments.online, {
-        kind: 'sale',
-        amount,
-        currency,
-        card: read,
-        pinBlock,
-        keys: pinBlock ? await sessionMacKeys(dukpt) : undefined,
-        signal,
-      });
+      const out = await authoriseOnline(payments.online, { kind: 'sale', amount, currency: ctx.settings.currency, card: sale.read, pinBlock: pin.pinBlock, keys: await pin.macKeys(), signal });
+      return done(await announce(ctx, signal, amount, sale, out));
     } finally {
       dukpt.wipe();
     }
-    return await announce(ctx, signal, amount, card, outcome);
   } finally {
-    card.sensitive?.wipe();
+    sensitive?.wipe();
+  }
+}
+
+async function inserted(ctx: TerminalContext, signal: AbortSignal, amount: number, session: ContactCardSession): Promise<Step> {
+  const payments = ctx.payments!;
+  // Pulling the card out ends the kernel at once (Book 4 11.3: the card must stay in).
+  const kernel = new AbortController();
+  const onAbort = () => kernel.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  void session.removed().then(() => kernel.abort(new CardRemovedError('the card was removed from the slot')));
+  const dukpt = payments.keyStore.session();
+  let sensitive: SensitiveCardData | undefined;
+  try {
+    const pin = new PinStep(ctx, dukpt, amount);
+    let card: ContactResult;
+    try {
+      const txn = newTransaction({ amount, time: new Date(ctx.clock.now()) });
+      card = await runContactTransaction({
+        transmit: (apdu) => session.transmit(apdu, kernel.signal),
+        config: payments.contact,
+        transaction: txn,
+        signal: kernel.signal,
+        // The PIN is taken before the first GENERATE AC: the TVR the cryptogram covers records it.
+        onlinePin: (s, pan) => pin.take(s, pan),
+      });
+    } catch (e) {
+      await session.release().catch(() => {});
+      return await cardFault(ctx, signal, amount, kernel.signal.reason instanceof CardRemovedError ? kernel.signal.reason : e);
+    }
+    sensitive = card.sensitive;
+    ctx.log.info({ event: 'sale.kernel', via: 'insert', outcome: card.outcome, reason: card.reason, cvm: card.cvm, maskedPan: card.maskedPan }, 'card read');
+    if (card.outcome !== 'online-request' || !sensitive || !card.complete) {
+      const step = await notOnline(ctx, signal, amount, card, { tap: false, insert: false, swipe: true });
+      await takeCardBack(ctx, signal, session);
+      return step;
+    }
+    const sale: CardForSale = {
+      read: cardRead(sensitive, 'contact-chip', card),
+      maskedPan: card.maskedPan ?? '',
+      brand: brandOf(card.aid, card.maskedPan),
+      entry: 'chip',
+      cvm: receiptCvm(card.cvm),
+      chip: chipData(card),
+    };
+    show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.online')]));
+    const out = await authoriseOnline(payments.online, {
+      kind: 'sale',
+      amount,
+      currency: ctx.settings.currency,
+      card: sale.read,
+      pinBlock: pin.pinBlock,
+      keys: await pin.macKeys(),
+      signal,
+      holdApproval: true,
+    });
+    // Book 3 10.11: the card has the last word, with the issuer's answer (or its absence).
+    let final: Awaited<ReturnType<NonNullable<ContactResult['complete']>>>;
+    try {
+      final = await card.complete(
+        out.kind === 'approved' || out.kind === 'declined'
+          ? { kind: 'online', approved: out.kind === 'approved', responseCode: out.responseCode, ...(out.kind === 'approved' && out.iccData ? { iccData: out.iccData } : {}) }
+          : { kind: 'unable-to-go-online' },
+        { signal: kernel.signal },
+      );
+    } catch (e) {
+      if (out.kind === 'approved') await reverseApproved(payments.online, out.id, 'terminal-failure');
+      await session.release().catch(() => {});
+      return await cardFault(ctx, signal, amount, kernel.signal.reason instanceof CardRemovedError ? kernel.signal.reason : e);
+    }
+    if (out.kind === 'approved') {
+      if (final.outcome === 'approved') {
+        await completeApproved(payments.online, out.id);
+        await takeCardBack(ctx, signal, session);
+        return done(await announce(ctx, signal, amount, { ...sale, chip: chipData(final) }, out));
+      }
+      // The issuer approved and the card declined (ARPC failed, or the card's own rules).
+      await reverseApproved(payments.online, out.id, 'terminal-failure');
+      ctx.indicators?.error();
+      await takeCardBack(ctx, signal, session);
+      await result(ctx, signal, ['', say(ctx, 'sale.declinedByCard')]);
+      return done({ kind: 'declined', amount, responseCode: final.authorisationResponseCode });
+    }
+    await takeCardBack(ctx, signal, session);
+    if (out.kind !== 'declined' && final.outcome === 'approved') {
+      // A chip that approves with no host (Y3) would need an advice; this terminal does not
+      // take offline approvals, so the sale is not completed (logged for the technician).
+      ctx.log.warn({ event: 'sale.offlineApprovalRefused', code: final.authorisationResponseCode }, 'the chip approved offline; not taken');
+    }
+    return done(await announce(ctx, signal, amount, sale, out));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    dukpt.wipe();
+    sensitive?.wipe();
+  }
+}
+
+/** Asks for the inserted card back and waits (a while) until it is out. */
+async function takeCardBack(ctx: TerminalContext, signal: AbortSignal, session: ContactCardSession): Promise<void> {
+  await session.release().catch(() => {});
+  show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.removeCard')]));
+  const gone = withTimeout(ctx.clock, signal, ctx.settings.timeouts.presentCardMs, 'removeCardTimeout');
+  try {
+    await Promise.race([session.removed(), untilAborted(gone)]);
+  } catch (e) {
+    if (signal.aborted) throw e;
+    ctx.log.warn({ event: 'sale.cardLeftInSlot' }, 'the card was not taken out');
+  }
+}
+
+async function swiped(ctx: TerminalContext, signal: AbortSignal, amount: number, swipe: MagstripeSwipe, chipFailed: boolean): Promise<Step> {
+  const payments = ctx.payments!;
+  let card;
+  try {
+    card = readSwipedCard({ track1: swipe.track1, track2: swipe.track2 }, { chipReader: ctx.reader !== null || ctx.contact !== null, fallbackAllowed: chipFailed && ctx.settings.magstripeFallbackAllowed === true });
+  } catch (e) {
+    if (!(e instanceof TrackError) && !(e instanceof SwipeError)) throw e;
+    ctx.log.warn({ event: 'sale.badSwipe', code: (e as TrackError | SwipeError).code }, 'the swipe could not be read');
+    return { kind: 'again', accept: { tap: true, insert: true, swipe: true }, message: 'sale.swipeAgain', chipFailed };
+  } finally {
+    swipe.wipe();
+  }
+  ctx.log.info({ event: 'sale.swipe', outcome: card.outcome, maskedPan: card.maskedPan }, 'card swiped');
+  if (card.outcome === 'use-chip') return { kind: 'again', accept: { tap: true, insert: true, swipe: false }, message: 'sale.useChip', chipFailed };
+  const sensitive = card.sensitive;
+  const dukpt = payments.keyStore.session();
+  try {
+    const pin = new PinStep(ctx, dukpt, amount);
+    if (card.cvm === 'online-pin') await pin.take(signal, sensitive.pan);
+    const sale: CardForSale = {
+      read: cardRead(sensitive, card.fallback ? 'fallback' : 'magstripe', { expiry: card.expiry }),
+      maskedPan: card.maskedPan,
+      brand: brandOf(undefined, card.maskedPan),
+      entry: card.fallback ? 'fallback' : 'magstripe',
+      cvm: card.cvm === 'online-pin' ? 'online-pin' : 'signature',
+    };
+    show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.online')]));
+    const out = await authoriseOnline(payments.online, { kind: 'sale', amount, currency: ctx.settings.currency, card: sale.read, pinBlock: pin.pinBlock, keys: await pin.macKeys(), signal });
+    return done(await announce(ctx, signal, amount, sale, out));
+  } finally {
+    dukpt.wipe();
+    sensitive.wipe();
   }
 }
 
 /** The online outcome on screen and, for an approval, on paper. */
-async function announce(ctx: TerminalContext, signal: AbortSignal, amount: number, card: KernelResult, out: OnlineOutcome): Promise<SaleOutcome> {
+async function announce(ctx: TerminalContext, signal: AbortSignal, amount: number, card: CardForSale, out: OnlineOutcome): Promise<SaleOutcome> {
   const cols = ctx.screen.columns;
   switch (out.kind) {
-    case 'approved': {
-      ctx.log.info({ event: 'sale.approved', stan: out.stan, amount, rrn: out.rrn }, 'sale approved');
-      show(ctx, messageScreen(layout(ctx), 'sale.title', [say(ctx, 'sale.approved'), say(ctx, 'sale.authCode', { code: out.authCode }), say(ctx, 'sale.printing')]));
-      // The sale stands whatever the printer does: a receipt that cannot be made is logged
-      // and said on screen (a reprint from the journal will make it), never a fault.
-      try {
-        await printTransactionReceipts(ctx, signal, {
-        kind: 'sale',
-        maskedPan: out.record.maskedPan ?? card.maskedPan ?? '',
-        cardBrand: brandOf(card.aid),
-        entryMode: 'contactless',
-        batch: String(out.record.batch).padStart(6, '0'),
-        trace: out.record.stan,
-        authCode: out.authCode,
-        rrn: out.rrn,
-        time: ctx.clock.now(),
-        amount,
-        chip: {
-          aid: card.aid ? toHex(card.aid) : '',
-          ...(receiptLabel(card.label) ? { appLabel: receiptLabel(card.label) } : {}),
-          ...(card.cryptogram ? { tc: toHex(card.cryptogram.value) } : {}),
-          tvr: toHex(card.tvr),
-          tsi: toHex(card.tsi),
-        },
-        cvm: card.cvm === 'online-pin' ? 'online-pin' : card.cvm === 'signature' ? 'signature' : card.cvm === 'cdcvm' ? 'cdcvm' : 'none',
-        });
-      } catch (e) {
-        if (signal.aborted) throw e;
-        ctx.log.error({ event: 'sale.receiptFailed', stan: out.stan, err: e }, 'the approved sale has no receipt');
-        await result(ctx, signal, [say(ctx, 'sale.approved'), say(ctx, 'sale.noReceipt')]);
-      }
+    case 'approved':
+      await approved(ctx, signal, amount, card, out);
       return { kind: 'approved', amount, stan: out.stan };
-    }
     case 'declined':
       ctx.log.info({ event: 'sale.declined', stan: out.stan, code: out.responseCode }, 'sale declined');
       ctx.indicators?.error();
@@ -223,3 +444,30 @@ async function announce(ctx: TerminalContext, signal: AbortSignal, amount: numbe
   }
 }
 
+async function approved(ctx: TerminalContext, signal: AbortSignal, amount: number, card: CardForSale, out: ApprovedOutcome): Promise<void> {
+  ctx.log.info({ event: 'sale.approved', stan: out.stan, amount, rrn: out.rrn }, 'sale approved');
+  ctx.indicators?.success();
+  show(ctx, messageScreen(layout(ctx), 'sale.title', [say(ctx, 'sale.approved'), say(ctx, 'sale.authCode', { code: out.authCode }), say(ctx, 'sale.printing')]));
+  // The sale stands whatever the printer does: a receipt that cannot be made is logged and
+  // said on screen (a reprint from the journal will make it), never a fault.
+  try {
+    await printTransactionReceipts(ctx, signal, {
+      kind: 'sale',
+      maskedPan: out.record.maskedPan ?? card.maskedPan,
+      cardBrand: card.brand,
+      entryMode: card.entry,
+      batch: String(out.record.batch).padStart(6, '0'),
+      trace: out.record.stan,
+      authCode: out.authCode,
+      rrn: out.rrn,
+      time: ctx.clock.now(),
+      amount,
+      ...(card.chip ? { chip: card.chip } : {}),
+      cvm: card.cvm,
+    });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    ctx.log.error({ event: 'sale.receiptFailed', stan: out.stan, err: e }, 'the approved sale has no receipt');
+    await result(ctx, signal, [say(ctx, 'sale.approved'), say(ctx, 'sale.noReceipt')]);
+  }
+}

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { ContactCardReader } from '../hal/contact-reader.js';
+import type { MagstripeReader } from '../hal/magstripe/index.js';
 import type { Clock } from '../hal/ports.js';
 import type { PaymentServices } from '../payments.js';
 import type { PrintQueue } from '../printer/index.js';
@@ -42,6 +44,9 @@ export interface TerminalContext {
   readonly status: TerminalStatus;
   readonly indicators: StatusIndicators | null;
   readonly reader: CardReader | null;
+  /** The contact chip reader and the stripe reader, when the board has them. */
+  readonly contact: ContactCardReader | null;
+  readonly magstripe: MagstripeReader | null;
   readonly printer: PrintQueue | null;
   /** Card configuration, keys, journal and host: null on a terminal without them. */
   readonly payments: PaymentServices | null;

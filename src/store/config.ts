@@ -24,6 +24,11 @@ export interface TerminalSettings {
    * card and host as such.
    */
   pinBypassAllowed: boolean;
+  /**
+   * A chip card whose chip failed may be swiped (ISO 8583 entry mode 80, "fallback"), when
+   * the acquirer allows it. Off by default: fallback is where card skimming lives.
+   */
+  magstripeFallbackAllowed: boolean;
   timeouts: {
     amountEntryMs: number;
     presentCardMs: number;
@@ -43,6 +48,7 @@ export const DEFAULT_SETTINGS: TerminalSettings = Object.freeze({
   language: 'zh-CN',
   timeZone: 'Asia/Shanghai',
   pinBypassAllowed: false,
+  magstripeFallbackAllowed: false,
   timeouts: Object.freeze({ amountEntryMs: 60_000, presentCardMs: 60_000, menuMs: 30_000, messageMs: 3_000, pinEntryMs: 30_000 }),
 }) as TerminalSettings;
 
@@ -64,6 +70,7 @@ export function validateSettings(raw: unknown): TerminalSettings {
     p.push(`timeZone '${String(s.timeZone)}' is not an IANA time zone`);
   }
   if (typeof s.pinBypassAllowed !== 'boolean') p.push('pinBypassAllowed must be true or false');
+  if (typeof s.magstripeFallbackAllowed !== 'boolean') p.push('magstripeFallbackAllowed must be true or false');
   const t = s.timeouts as Record<string, unknown> | undefined;
   for (const k of ['amountEntryMs', 'presentCardMs', 'menuMs', 'messageMs', 'pinEntryMs']) {
     const v = t?.[k];

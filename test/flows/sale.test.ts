@@ -120,3 +120,66 @@ describe('a sale on the sim board, through the kernel, the PIN pad, the host and
     expect(ledger(t)).toEqual([]);
   });
 });
+
+describe('a sale with an inserted or swiped card', () => {
+  it('chip-ok inserted: PIN, online, second GENERATE AC, remove the card, approved with the TC on the receipt', async () => {
+    const t = await open();
+    await t.press('4', '5', '6', 'ENTER');
+    t.board.presentCard('insert', 'chip-ok');
+    await until(t, () => t.display()[0] === 'Enter PIN');
+    await t.press('1', '2', '3', '4', 'ENTER');
+    await until(t, shows(t, 'Remove the card'));
+    t.board.presentCard('remove');
+    await until(t, shows(t, 'APPROVED'));
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    const merchant = t.board.printer.receipts[0]!.text;
+    expect(merchant).toMatch(/ENTRY MODE\s+CHIP/);
+    expect(merchant).toMatch(/TC: [0-9A-F]{16}/);
+    expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 456 });
+    expect(ledger(t)[0]).toMatchObject({ status: 'approved', reversed: false });
+  });
+
+  it('chip-ok pulled out during PIN entry: the sale ends, nothing approved stands', async () => {
+    const t = await open();
+    await t.press('4', '5', '6', 'ENTER');
+    t.board.presentCard('insert', 'chip-ok');
+    await until(t, () => t.display()[0] === 'Enter PIN');
+    t.board.presentCard('remove');
+    await until(t, () => t.terminal.ctx.status.idle);
+    expect(journal(t).filter((j) => j.status === 'approved')).toEqual([]);
+  });
+
+  it('magstripe-ok swiped: online PIN, approved, entry mode magstripe', async () => {
+    const t = await open();
+    await t.press('3', '2', '1', 'ENTER');
+    t.board.presentCard('swipe', 'magstripe-ok');
+    await until(t, () => t.display()[0] === 'Enter PIN');
+    await t.press('1', '2', '3', '4', 'ENTER');
+    await until(t, shows(t, 'APPROVED'));
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    expect(t.board.printer.receipts[0]!.text).toMatch(/ENTRY MODE\s+SWIPE|ENTRY MODE\s+MAGSTRIPE/);
+    expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 321 });
+  });
+});
+
+describe('the service code rule', () => {
+  it('chip-ok swiped is sent to the chip reader, and inserted it then goes through', async () => {
+    const t = await open();
+    await t.press('2', '0', '0', 'ENTER');
+    t.board.presentCard('swipe', 'chip-ok');
+    await until(t, shows(t, 'Insert or tap'));
+    expect(journal(t)).toEqual([]);
+    await until(t, shows(t, 'Tap/insert/swipe'));
+    t.board.presentCard('insert', 'chip-ok');
+    await until(t, () => t.display()[0] === 'Enter PIN');
+    await t.press('1', '2', '3', '4', 'ENTER');
+    await until(t, shows(t, 'Remove the card'));
+    t.board.presentCard('remove');
+    await until(t, shows(t, 'APPROVED'));
+    expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 200 });
+  });
+});
