@@ -19,6 +19,7 @@
  * (`<file>.damaged-N`) so nothing is lost, then cut at the damage, and that is reported.
  * Either way open() returns what was good and never throws for the content of the file.
  */
+import { crc32 } from '../crc32.js';
 import { constants } from 'node:fs';
 import { copyFile, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -50,24 +51,6 @@ export interface DurableLogOptions {
   maxRecordBytes?: number;
 }
 
-// ---- CRC-32 -----------------------------------------------------------------------------
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (reflected polynomial 0xEDB88320, init and final XOR 0xFFFFFFFF). */
-export function crc32(data: Uint8Array, seed = 0): number {
-  let c = (seed ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** One record as written to disk. */
 export function encodeRecord(payload: Uint8Array): Uint8Array {

@@ -1,3 +1,4 @@
+import { pad2, zonedTime } from '../time.js';
 import { formatAmount } from '../money.js';
 import { t, type Language, type MessageKey } from './messages.js';
 import { alignRight, center, fit, spread } from './text.js';
@@ -19,17 +20,8 @@ const money = (minor: number, currency: string) => `${currency} ${formatAmount(m
 
 /** YYYY-MM-DD HH:MM in the merchant's time zone. */
 export function formatDateTime(epochMs: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(epochMs));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  const z = zonedTime(epochMs, timeZone);
+  return `${z.year}-${pad2(z.month)}-${pad2(z.day)} ${pad2(z.hour)}:${pad2(z.minute)}`;
 }
 
 export function idleScreen(l: Layout, merchantName: string, epochMs: number, timeZone: string): ScreenView {

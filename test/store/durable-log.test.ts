@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crc32, DurableLog, DurableLogError, encodeRecord, scanRecords } from '../../src/store/durable-log.js';
+import { crc32 } from '../../src/crc32.js';
+import { DurableLog, DurableLogError, encodeRecord, scanRecords } from '../../src/store/durable-log.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,3 +1,4 @@
+import { pad2, zonedTime } from '../../time.js';
 import { formatAmount } from '../../money.js';
 import type { Language } from '../../ui/messages.js';
 import type { Block, PrintDocument, TextBlock, TextSize } from '../document.js';
@@ -136,18 +137,8 @@ export function money(minor: number, currency: string, negative = false): string
 
 /** YYYY/MM/DD HH:MM:SS in the merchant's time zone, as 签购单 print it. */
 export function receiptDateTime(epochMs: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(epochMs));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}/${get('month')}/${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+  const z = zonedTime(epochMs, timeZone);
+  return `${z.year}/${pad2(z.month)}/${pad2(z.day)} ${pad2(z.hour)}:${pad2(z.minute)}:${pad2(z.second)}`;
 }
 
 /** HH:MM in the merchant's time zone. */

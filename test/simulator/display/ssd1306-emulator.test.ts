@@ -2,7 +2,7 @@ import { prng } from '../../helpers/prng.js';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Ssd1306 } from '../../../src/hal/display/ssd1306.js';
-import { crc32 } from '../../../simulator/devices/display/png.js';
+import { crc32 } from '../../../src/crc32.js';
 import { Ssd1306Emulator } from '../../../simulator/devices/display/ssd1306-emulator.js';
 import { SimI2cBus } from '../../../simulator/ports/i2c-bus.js';
 
