@@ -19,11 +19,12 @@
  * `complete` when the card asked to go online); a card that breaks the rules throws a
  * CardError; CANCEL or a removed card rejects with the signal's or the reader's reason.
  */
+import { finalSelect } from './final-selection.js';
 import { randomInt } from 'node:crypto';
 import { abortReason, ValidationError } from '../errors.js';
 import { toHex } from '../hex.js';
 import { maskPan } from '../security/pan.js';
-import { externalAuthenticate, generateAc, getProcessingOptions, selectByName, transceive, type CommandApdu, type CryptogramType, type ResponseApdu, type Send } from './apdu.js';
+import { externalAuthenticate, generateAc, getProcessingOptions, transceive, type CommandApdu, type CryptogramType, type ResponseApdu, type Send } from './apdu.js';
 import { parseAfl } from './afl.js';
 import { accountOf } from './application-data.js';
 import { findCandidates, selectionOrder, type ContactCandidate } from './application-selection.js';
@@ -51,7 +52,7 @@ import { SensitiveCardData } from './sensitive-card-data.js';
 import { terminalActionAnalysis } from './terminal-action-analysis.js';
 import { terminalDataSource, type TransactionData } from './terminal-data.js';
 import { terminalRiskManagement } from './terminal-risk-management.js';
-import { decodeTlv, findPath, type Tlv } from './tlv.js';
+import { decodeTlv, type Tlv } from './tlv.js';
 import { setTsi, setTvr } from './tvr.js';
 
 export interface ContactTransaction {
@@ -176,20 +177,12 @@ export async function runContactTransaction(t: ContactTransaction): Promise<Cont
   let lastReason = '';
   for (const candidate of candidates) {
     const name = candidate.adfName;
-    const sel = await exchange(selectByName(name));
-    if (sel.sw !== 0x9000) {
-      lastReason = sel.sw === 0x6283 ? `application ${toHex(name)} is blocked (SELECT answered 6283)` : answered(`SELECT ${toHex(name)}`, sel.sw);
+    const final = await finalSelect(exchange, name);
+    if (!final.ok) {
+      lastReason = final.reason;
       continue;
     }
-    const fciTree = decodeTlv(sel.data);
-    const df = findPath(fciTree, 0x6f, 0x84);
-    if (!df || toHex(df.value) !== toHex(name)) {
-      lastReason = `the FCI of ${toHex(name)} names another application`;
-      continue;
-    }
-    const fci = new CardData();
-    fci.addAll(findPath(fciTree, 0x6f, 0xa5)?.children ?? [], 'FCI', { replace: true });
-    fci.set(0x84, df.value);
+    const fci = final.fci;
     txn.tvr.fill(0);
     txn.tsi.fill(0);
     const own = new Map<number, Uint8Array>([

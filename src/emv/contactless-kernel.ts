@@ -9,8 +9,8 @@
  * a card that breaks the rules (malformed data, missing mandatory data) throws a CardError;
  * the signal aborting (CANCEL, card removed) rejects with its reason.
  */
+import { finalSelect } from './final-selection.js';
 import { abortReason } from '../errors.js';
-import { toHex } from '../hex.js';
 import { maskPan } from '../security/pan.js';
 import { selectByName, transceive, type CommandApdu, type Send } from './apdu.js';
 import { accountOf } from './application-data.js';
@@ -28,7 +28,7 @@ import { answered, NO_ODA, type KernelDecision, type KernelSession } from './ker
 import { preProcess } from './pre-processing.js';
 import { SensitiveCardData } from './sensitive-card-data.js';
 import { terminalDataSource, type TransactionData } from './terminal-data.js';
-import { decodeTlv, findPath } from './tlv.js';
+import { decodeTlv } from './tlv.js';
 
 /** "2PAY.SYS.DDF01", the Proximity Payment System Environment (Book B 3.3.2.2). */
 export const PPSE = Uint8Array.from(Buffer.from('2PAY.SYS.DDF01', 'ascii'));
@@ -86,20 +86,12 @@ export async function runContactlessTransaction(t: ContactlessTransaction): Prom
   let lastReason = '';
   for (const comb of candidates) {
     const name = comb.entry.adfName;
-    const sel = await exchange(selectByName(name));
-    if (sel.sw !== 0x9000) {
-      lastReason = sel.sw === 0x6a81 ? `application ${toHex(name)} is blocked (SELECT answered 6A81)` : answered(`SELECT ${toHex(name)}`, sel.sw);
+    const final = await finalSelect(exchange, name);
+    if (!final.ok) {
+      lastReason = final.reason;
       continue;
     }
-    const fciTree = decodeTlv(sel.data);
-    const df = findPath(fciTree, 0x6f, 0x84);
-    if (!df || toHex(df.value) !== toHex(name)) {
-      lastReason = `the FCI of ${toHex(name)} names another application`;
-      continue;
-    }
-    const fci = new CardData();
-    fci.addAll(findPath(fciTree, 0x6f, 0xa5)?.children ?? [], 'FCI', { replace: true });
-    fci.set(0x84, df.value);
+    const fci = final.fci;
     txn.tvr.fill(0);
     txn.tsi.fill(0);
     const session = newSession(t, comb, fci, terminalBase, (c) => exchange(c));
