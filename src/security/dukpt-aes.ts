@@ -322,12 +322,7 @@ export class AesDukptTerminal {
       keyType: this.derivationType,
       workingKeyType: this.workingKeyType,
       counter: this.registers.counter,
-      registers: this.registers.snapshot().map((r) => {
-        if (!r) return null;
-        const h = Buffer.from(r).toString('hex').toUpperCase();
-        zeroize(r);
-        return h;
-      }),
+      registers: this.registers.snapshotHex(),
     };
   }
 

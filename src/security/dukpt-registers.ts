@@ -116,6 +116,16 @@ export class FutureKeyRegisters {
     return this.registers.map((r) => (r ? r.slice() : null));
   }
 
+  /** The registers as hex for a stored state (encrypted by the key store); the copies made on the way are wiped. */
+  snapshotHex(): (string | null)[] {
+    return this.snapshot().map((r) => {
+      if (!r) return null;
+      const h = Buffer.from(r).toString('hex').toUpperCase();
+      zeroize(r);
+      return h;
+    });
+  }
+
   /** Erases every register; the object is exhausted afterwards. */
   wipe(): void {
     for (let q = 0; q < this.registers.length; q++) {

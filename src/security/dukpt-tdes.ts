@@ -263,12 +263,7 @@ export class TdesDukptTerminal {
       version: 1,
       initialKsn: Buffer.from(this.initialKsn).toString('hex').toUpperCase(),
       counter: this.registers.counter,
-      registers: this.registers.snapshot().map((r) => {
-        if (!r) return null;
-        const h = Buffer.from(r).toString('hex').toUpperCase();
-        zeroize(r);
-        return h;
-      }),
+      registers: this.registers.snapshotHex(),
     };
   }
 
