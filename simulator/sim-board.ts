@@ -233,6 +233,26 @@ export class SimBoard {
     }
   }
 
+  /** The buzzer as sounding or not, read off its line (same polarity as the LEDs). */
+  buzzer(): boolean {
+    const { buzzer, activeHigh } = this.board.devices.indicators;
+    const l = this.gpio.get(`GPIO${buzzer}`);
+    if (!l || l.direction !== 'out') return false;
+    return (l.level() === 1) === activeHigh;
+  }
+
+  /**
+   * Calls `fn` with the LEDs and the buzzer whenever one of their lines changes level or
+   * direction, as the hardware would show it (the page's live lights and beeps). Returns a
+   * function that stops it.
+   */
+  onIndicators(fn: (s: { leds: boolean[]; buzzer: boolean }) => void): () => void {
+    const { leds, buzzer } = this.board.devices.indicators;
+    const tell = () => fn({ leds: this.leds(), buzzer: this.buzzer() });
+    const stops = [...leds, buzzer].map((n) => this.gpio.line(`GPIO${n}`).observe(tell));
+    return () => stops.forEach((stop) => stop());
+  }
+
   /** The four status LEDs as lit or not, read off their lines. */
   leds(): boolean[] {
     const { leds, activeHigh } = this.board.devices.indicators;

@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
 import { CancelledError } from './errors.js';
+import type { DiagnosticsContext, DiagnosticsServices } from './flows/diagnostics.js';
 import { runTerminal } from './flows/main.js';
 import type { BoardDescription } from './hal/board.js';
 import type { BoardPorts } from './hal/board-ports.js';
 import { openDevices, type Devices } from './hal/devices.js';
 import type { Clock } from './hal/ports.js';
-import { TerminalStatus, type TerminalContext } from './runtime/context.js';
+import { TerminalStatus } from './runtime/context.js';
 import { KeyQueue } from './runtime/key-queue.js';
 import { Scheduler } from './runtime/scheduler.js';
 import { Screen } from './runtime/screen.js';
 import type { PaymentServices } from './payments.js';
 import type { TerminalSettings } from './store/config.js';
+import type { OperatorStore } from './store/operators.js';
 import type { Language } from './ui/messages.js';
 
 export interface TerminalOptions {
@@ -22,6 +24,9 @@ export interface TerminalOptions {
   lang: Language;
   /** The payment side (journal, keys, host); without it a sale stops once the card is read. */
   payments?: PaymentServices;
+  operators?: OperatorStore;
+  /** What the technician's diagnostics read (data directory, log file, versions); the reader chip is added here. */
+  diagnostics?: Omit<DiagnosticsServices, 'readerChip'>;
 }
 
 /**
@@ -29,13 +34,13 @@ export interface TerminalOptions {
  * main loop of the flows. `stop()` ends the loop and releases every device.
  */
 export class Terminal {
-  readonly ctx: TerminalContext;
+  readonly ctx: DiagnosticsContext;
   private readonly controller = new AbortController();
   private loop: Promise<void> | null = null;
 
   private constructor(
     private readonly devices: Devices,
-    ctx: TerminalContext,
+    ctx: DiagnosticsContext,
   ) {
     this.ctx = ctx;
   }
@@ -48,7 +53,7 @@ export class Terminal {
     if (lang !== o.lang) o.log.warn({ event: 'display.noCjk', wanted: o.lang }, 'this display cannot show Chinese: using English');
     const ind = devices.indicators;
     const light = (f: () => Promise<void>) => () => void f().catch((err) => o.log.error({ event: 'indicators.fault', err }, 'status light fault'));
-    const ctx: TerminalContext = {
+    const ctx: DiagnosticsContext = {
       clock: o.clock,
       log: o.log,
       settings: o.settings,
@@ -70,6 +75,8 @@ export class Terminal {
       magstripe: devices.magstripe ?? null,
       printer: devices.printer,
       payments: o.payments ?? null,
+      operators: o.operators ?? null,
+      diagnostics: o.diagnostics ? { ...o.diagnostics, readerChip: devices.readerChip } : null,
     };
     return new Terminal(devices, ctx);
   }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { EventStream } from './events.js';
 import { DeviceError } from '../../src/errors.js';
 import { isKeyName, type KeyName } from '../../src/hal/keypad/keys.js';
 import { catalogEntries, catalogItem } from '../cards/catalog.js';
@@ -15,11 +16,18 @@ export interface HostApiHandler {
 
 const MAX_BODY = 64 * 1024;
 
-/** Endpoints of CONTRACT.md that later work provides; until then they say who will. */
-const NOT_YET: [RegExp, string][] = [
-  [/^\/api\/events$/, 'the live event stream comes with the simulator page issue (issue 9)'],
-  [/^\/api\/host(\/.*)?$/, 'the acquirer runs outside this process (pos start --host): ask its own API'],
-];
+/** Endpoints of CONTRACT.md that this process cannot serve, and why. */
+const NOT_HERE: [RegExp, string][] = [[/^\/api\/host(\/.*)?$/, 'the acquirer runs outside this process (pos start --host): ask its own API']];
+
+/** The page: plain files under page/, served as they are (no build step). */
+const PAGE_DIR = new URL('./page/', import.meta.url);
+const PAGE_FILE = /^\/([a-z0-9-]+\.(html|js|css|svg))$/;
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+};
 
 class HttpError extends Error {
   constructor(
@@ -63,16 +71,22 @@ function parseKeys(body: unknown): KeyName[] {
 
 /**
  * The simulator API of CONTRACT.md on the sim board: the terminal's state and display, key
- * presses through the keypad emulator, and the page at /.
+ * presses through the keypad emulator, cards, receipts, the journal, the host's API when it
+ * runs in this process, the live event stream (events.ts) and the page at / (page/: plain
+ * ES modules, no build step).
  */
 export class SimulatorServer {
   private server: Server | null = null;
+  /** GET /api/events: the page's live view. */
+  readonly events: EventStream;
 
   constructor(
     private readonly terminal: Terminal,
     private readonly board: SimBoard,
     private readonly host: HostApiHandler | null = null,
-  ) {}
+  ) {
+    this.events = new EventStream(terminal, board);
+  }
 
   /** What the display module shows, once the last screen has reached it. */
   private async display(): Promise<{ lines: string[] }> {
@@ -89,11 +103,21 @@ export class SimulatorServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (method === 'GET' && (path === '/' || path === '/index.html')) {
-      const html = await readFile(fileURLToPath(new URL('./index.html', import.meta.url)));
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
+    const page = method === 'GET' ? PAGE_FILE.exec(path === '/' ? '/index.html' : path) : null;
+    if (page) {
+      let body: Buffer;
+      try {
+        body = await readFile(fileURLToPath(new URL(page[1]!, PAGE_DIR)));
+      } catch {
+        throw new HttpError(404, `no such file: ${path}`);
+      }
+      // no-cache: the page and its modules change with the checkout; revalidate each load.
+      res.writeHead(200, { 'content-type': CONTENT_TYPES[page[2]!]!, 'cache-control': 'no-cache' });
+      res.end(body);
       return;
+    }
+    if (path === '/api/events') {
+      throw new HttpError(426, 'GET /api/events is a WebSocket: connect to ws://HOST:PORT/api/events');
     }
     if (method === 'GET' && path === '/api/state') return send(res, 200, await this.state());
     if (method === 'GET' && path === '/api/display.png') {
@@ -146,8 +170,8 @@ export class SimulatorServer {
       res.end(r.png());
       return;
     }
-    for (const [re, what] of NOT_YET) {
-      if (re.test(path)) return send(res, 501, { error: 'not implemented yet', message: what });
+    for (const [re, what] of NOT_HERE) {
+      if (re.test(path)) return send(res, 501, { error: 'not served here', message: what });
     }
     throw new HttpError(404, `no such endpoint: ${method} ${path}`);
   }
@@ -161,6 +185,11 @@ export class SimulatorServer {
         else res.end();
       });
     });
+    server.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === '/api/events') this.events.upgrade(req, socket, head);
+      else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -173,6 +202,7 @@ export class SimulatorServer {
   }
 
   async close(): Promise<void> {
+    this.events.close();
     const s = this.server;
     if (!s) return;
     s.closeAllConnections();

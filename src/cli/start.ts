@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { openPayments } from '../payments.js';
 import { deriveIpek } from '../security/dukpt-tdes.js';
 import { boardSerial, KeyStore } from '../security/key-store.js';
+import { OperatorStore } from '../store/operators.js';
 import { loadSettings } from '../store/config.js';
 import { Terminal } from '../terminal.js';
 import { parseLanguage } from '../ui/messages.js';
@@ -37,7 +38,7 @@ export async function start(args: string[]): Promise<number> {
   const http = parseHostPort(a.flags.get('http') ?? '127.0.0.1:7070', '--http');
   const hostUrl = a.flags.get('host');
   mkdirSync(dataDir, { recursive: true });
-  const { log, flush } = createLogger({ dir: dataDir });
+  const { log, flush, file: logFile } = createLogger({ dir: dataDir });
   const settings = await loadSettings(dataDir);
   const lang = a.flags.has('lang') ? parseLanguage(a.flags.get('lang')!) : settings.language;
   const clock = new RealClock();
@@ -82,7 +83,10 @@ export async function start(args: string[]): Promise<number> {
     log.warn({ event: 'journal.recovered', ...payments.recovered }, 'sales left unfinished by the last run are being reversed');
   }
 
-  const terminal = await Terminal.open({ board, ports, clock, log, settings, lang, payments });
+  const operators = await OperatorStore.open({ file: join(dataDir, 'operators.json'), clock });
+  const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const diagnostics = { dataDir, logFile, flushLog: flush, boardName: board.name, version };
+  const terminal = await Terminal.open({ board, ports, clock, log, settings, lang, payments, operators, diagnostics });
   const loop = terminal.start();
   if (sim) {
     const { SimulatorServer } = await import('../../simulator/web/server.js');

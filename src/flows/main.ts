@@ -7,7 +7,15 @@ import { messageScreen } from '../ui/screens.js';
 import { idle } from './idle.js';
 import { layout, show } from './layout.js';
 import { chooseFromMenu, comingSoon } from './menu.js';
-import { sale } from './sale.js';
+import { diagnostics, type DiagnosticsContext } from './diagnostics.js';
+import { watchTransactions } from './monitor.js';
+import { operatorsMenu } from './operators.js';
+import { refundSale } from './refund.js';
+import { reprint } from './reprint.js';
+import { readCardAgain, sale } from './sale.js';
+import { settle } from './settlement.js';
+import { transactionList } from './transaction-list.js';
+import { voidSale } from './void.js';
 
 /**
  * Shows a short message until a key is pressed or messageMs passes. A key pressed here is
@@ -55,8 +63,23 @@ async function runFlow(ctx: TerminalContext, signal: AbortSignal, name: string, 
   }
 }
 
+/** What each MENU entry runs; an entry not here says what it will do (menu.ts comingSoon). */
+const MENU_FLOWS: Record<string, (ctx: DiagnosticsContext, signal: AbortSignal) => Promise<unknown>> = {
+  sale: (ctx, s) => sale(ctx, s),
+  void: (ctx, s) => voidSale(ctx, s, { readCard: readCardAgain }),
+  refund: (ctx, s) => refundSale(ctx, s, { readCard: readCardAgain }),
+  settle: (ctx, s) => settle(ctx, s),
+  reprint: (ctx, s) => reprint(ctx, s),
+  reports: (ctx, s) => transactionList(ctx, s),
+  operators: (ctx, s) => operatorsMenu(ctx, s),
+  diagnostics: (ctx, s) => diagnostics(ctx, s),
+};
+
 /** The terminal's main loop: idle, then whatever the key asks for, then idle again. */
-export async function runTerminal(ctx: TerminalContext, signal: AbortSignal): Promise<void> {
+export async function runTerminal(ctx: DiagnosticsContext, signal: AbortSignal): Promise<void> {
+  // The anomaly monitor listens to the journal for as long as the terminal runs.
+  const stopMonitor = ctx.payments ? watchTransactions(ctx) : () => {};
+  signal.addEventListener('abort', stopMonitor, { once: true });
   while (!signal.aborted) {
     let key;
     try {
@@ -71,13 +94,11 @@ export async function runTerminal(ctx: TerminalContext, signal: AbortSignal): Pr
       } else if (key === 'MENU') {
         await runFlow(ctx, signal, 'menu', 'menu.title', async (s) => {
           const choice = await chooseFromMenu(ctx, s);
-          if (choice === 'sale') {
-            ctx.status.flow = 'sale';
-            await sale(ctx, s);
-          } else if (choice) {
-            ctx.status.flow = choice;
-            await comingSoon(ctx, s, choice);
-          }
+          if (!choice) return;
+          ctx.status.flow = choice;
+          const flow = MENU_FLOWS[choice];
+          if (flow) await flow(ctx, s);
+          else await comingSoon(ctx, s, choice);
         });
       }
     } catch (e) {

@@ -173,7 +173,8 @@ function sealCard(secrets: CardSecrets, id: string, pan: string, expiry: string 
   return seal(secrets.sealKey, JSON.stringify(expiry ? { 2: pan, 14: expiry } : { 2: pan }), id);
 }
 
-function unsealCard(secrets: CardSecrets, record: JournalRecord): { pan: string; expiry: string | null } | null {
+/** The PAN and expiry sealed to a journal record (a void or a refund of it sends them again); null when none was sealed. */
+export function unsealCard(secrets: CardSecrets, record: JournalRecord): { pan: string; expiry: string | null } | null {
   if (!record.sealedCard) return null;
   const card = JSON.parse(unseal(secrets.sealKey, record.sealedCard, record.id)) as Record<string, string>;
   return { pan: String(card['2']), expiry: card['14'] ?? null };

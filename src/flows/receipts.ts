@@ -3,7 +3,7 @@ import { transactionReceipt, type TransactionReceiptData } from '../printer/inde
 import type { TerminalContext } from '../runtime/context.js';
 import { nextKey } from '../runtime/prompt.js';
 import { untilAborted } from '../runtime/timeout.js';
-import { t } from '../ui/messages.js';
+import { t, type MessageKey } from '../ui/messages.js';
 import { messageScreen } from '../ui/screens.js';
 import { layout, show } from './layout.js';
 
@@ -16,6 +16,8 @@ export async function printTransactionReceipts(
   ctx: TerminalContext,
   signal: AbortSignal,
   data: Omit<TransactionReceiptData, 'merchant' | 'currency'>,
+  /** The title over the tear-off prompt: the flow's own (撤销, 退货); the sale's when absent. */
+  title: MessageKey = 'sale.title',
 ): Promise<void> {
   const printer = ctx.printer;
   if (!printer) return;
@@ -31,12 +33,12 @@ export async function printTransactionReceipts(
   // The flow waits for the paper, but never past its own end: the queue keeps the job.
   const printed = (ticket: { done: Promise<unknown> }) => Promise.race([ticket.done, untilAborted(signal)]);
   await printed(printer.submit(copies.merchant));
-  show(ctx, messageScreen(layout(ctx), 'sale.title', [t(ctx.lang, 'sale.tearOff'), t(ctx.lang, 'sale.customerCopy')]));
+  show(ctx, messageScreen(layout(ctx), title, [t(ctx.lang, 'sale.tearOff'), t(ctx.lang, 'sale.customerCopy')]));
   try {
     await nextKey(ctx, { signal, timeoutMs: ctx.settings.timeouts.messageMs * 5, timeoutName: 'tearOffTimeout', cancelKey: false });
   } catch (e) {
     if (!(e instanceof TimeoutError)) throw e;
   }
-  show(ctx, messageScreen(layout(ctx), 'sale.title', ['', t(ctx.lang, 'sale.printing')]));
+  show(ctx, messageScreen(layout(ctx), title, ['', t(ctx.lang, 'sale.printing')]));
   await printed(printer.submit(copies.customer));
 }

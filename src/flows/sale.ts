@@ -4,7 +4,7 @@ import { CardError, TrackError } from '../emv/errors.js';
 import type { KernelResult } from '../emv/kernel-result.js';
 import type { SensitiveCardData } from '../emv/sensitive-card-data.js';
 import { readSwipedCard } from '../emv/swiped-card.js';
-import { newTransaction } from '../emv/terminal-data.js';
+import { newTransaction, TransactionType } from '../emv/terminal-data.js';
 import { TimeoutError } from '../errors.js';
 import type { ContactCardSession } from '../hal/contact-reader.js';
 import type { KeyName } from '../hal/keypad/keys.js';
@@ -24,10 +24,12 @@ import { messageScreen, presentCardScreen } from '../ui/screens.js';
 import { wrap } from '../ui/text.js';
 import { enterAmount } from './amount.js';
 import { layout, show } from './layout.js';
+import { checkDailyLimit, refusalLines } from './limits.js';
 import { sessionMacKeys } from './online-keys.js';
 import { authoriseOnline, completeApproved, reverseApproved, type ApprovedOutcome, type OnlineOutcome } from './online.js';
 import { enterPin } from './pin-entry.js';
 import { printTransactionReceipts } from './receipts.js';
+import type { ReadCardAgain } from './return-card.js';
 
 export type SaleOutcome =
   | { kind: 'approved'; amount: number; stan: number }
@@ -165,6 +167,15 @@ export async function sale(ctx: TerminalContext, signal: AbortSignal, firstKey?:
   const amount = await enterAmount(ctx, signal, firstKey);
   const { currency } = ctx.settings;
   ctx.log.info({ event: 'sale.amount', amount, currency }, 'sale amount entered');
+  if (ctx.payments) {
+    // The merchant's daily limit is checked before a card is asked for (issue 8, limits).
+    const limit = checkDailyLimit(ctx, amount);
+    if (limit.kind === 'refused') {
+      ctx.indicators?.error();
+      await result(ctx, signal, refusalLines(ctx, limit));
+      return { kind: 'not-completed', amount, why: 'daily limit' };
+    }
+  }
   let accept: Accept = { tap: true, insert: true, swipe: true };
   let chipFailed = false;
   for (;;) {
@@ -471,3 +482,44 @@ async function approved(ctx: TerminalContext, signal: AbortSignal, amount: numbe
     await result(ctx, signal, [say(ctx, 'sale.approved'), say(ctx, 'sale.noReceipt')]);
   }
 }
+
+/**
+ * The card presented again for a void or a refund (return-card.ts's ReadCardAgain): the
+ * same wait as a sale's (tap, insert, swipe), the card read for its PAN by the kernel of
+ * its interface with the transaction type of the return, no PIN asked, the card let go.
+ * Rejects with CardError when it cannot be read, as the sale's card faults do.
+ */
+export const readCardAgain: ReadCardAgain = async (ctx, signal, request) => {
+  const payments = ctx.payments;
+  if (!payments) throw new CardError('CARD_NO_SERVICES', 'no payment services: the card cannot be read for a return');
+  show(ctx, presentCardScreen(layout(ctx), request.amount, ctx.settings.currency, true));
+  ctx.indicators?.ready();
+  const presented = await waitForCard(ctx, signal, { tap: true, insert: true, swipe: true });
+  const txn = newTransaction({ amount: request.amount, type: TransactionType.refund, time: new Date(ctx.clock.now()) });
+  const again = (sensitive: SensitiveCardData, entryMode: EntryMode, entry: CardEntryMode, card: { maskedPan?: string; expiry?: string; panSequence?: string; iccData?: Uint8Array; aid?: Uint8Array }) => ({
+    read: cardRead(sensitive, entryMode, card),
+    maskedPan: card.maskedPan ?? '',
+    brand: brandOf(card.aid, card.maskedPan),
+    entry,
+    wipe: () => sensitive.wipe(),
+  });
+  if (presented.via === 'swipe') {
+    try {
+      const card = readSwipedCard({ track1: presented.swipe.track1, track2: presented.swipe.track2 }, { chipReader: false });
+      if (card.outcome !== 'proceed') throw new CardError('CARD_USE_CHIP', 'the swiped card asks for its chip');
+      return again(card.sensitive, 'magstripe', 'magstripe', { maskedPan: card.maskedPan, expiry: card.expiry });
+    } finally {
+      presented.swipe.wipe();
+    }
+  }
+  try {
+    const card: KernelResult =
+      presented.via === 'tap'
+        ? await runContactlessTransaction({ transmit: (apdu) => presented.session.transmit(apdu, signal), config: payments.emv, transaction: txn, signal })
+        : await runContactTransaction({ transmit: (apdu) => presented.session.transmit(apdu, signal), config: payments.contact, transaction: txn, signal });
+    if (!card.sensitive) throw new CardError('CARD_NO_PAN', `the card gave no account number (${card.outcome})`);
+    return presented.via === 'tap' ? again(card.sensitive, 'contactless-chip', 'contactless', card) : again(card.sensitive, 'contact-chip', 'chip', card);
+  } finally {
+    await presented.session.release().catch(() => {});
+  }
+};

@@ -23,6 +23,8 @@ export interface Devices {
   display: TextDisplay;
   indicators: ContactlessIndicators;
   reader: CardReader;
+  /** The PN532 behind `reader`, for the technician's self-tests (firmware, line, RF field). */
+  readerChip: Pn532;
   /** The receipt printer's job queue: a missing printer shows as a waiting job, never a crash. */
   printer: PrintQueue;
   /** The contact chip reader, when the board has one and it could be opened. */
@@ -105,6 +107,7 @@ export async function openDevices(board: BoardDescription, ports: BoardPorts, cl
     display,
     indicators,
     reader,
+    readerChip: chip,
     printer,
     ...(contact ? { contact } : {}),
     ...(magstripe ? { magstripe } : {}),

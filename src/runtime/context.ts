@@ -4,6 +4,7 @@ import type { MagstripeReader } from '../hal/magstripe/index.js';
 import type { Clock } from '../hal/ports.js';
 import type { PaymentServices } from '../payments.js';
 import type { PrintQueue } from '../printer/index.js';
+import type { OperatorStore } from '../store/operators.js';
 import type { CardReader } from '../hal/reader.js';
 import type { TerminalSettings } from '../store/config.js';
 import type { Language } from '../ui/messages.js';
@@ -50,4 +51,6 @@ export interface TerminalContext {
   readonly printer: PrintQueue | null;
   /** Card configuration, keys, journal and host: null on a terminal without them. */
   readonly payments: PaymentServices | null;
+  /** The supervisor and cashiers (passwords as scrypt hashes): null on a terminal without them. */
+  readonly operators: OperatorStore | null;
 }

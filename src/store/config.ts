@@ -1,6 +1,6 @@
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { isCurrencyCode, type CurrencyCode } from '../money.js';
 import { isLanguage, type Language } from '../ui/messages.js';
@@ -29,6 +29,41 @@ export interface TerminalSettings {
    * the acquirer allows it. Off by default: fallback is where card skimming lives.
    */
   magstripeFallbackAllowed: boolean;
+  /**
+   * A void asks for the sale's card again and checks it is the same card. Off by default:
+   * the journal holds the sale's PAN sealed, and the supervisor password guards the void.
+   */
+  voidNeedsCard: boolean;
+  /** The merchant's rules for refunds of settled sales (退货); the day's cap is refundDailyCap. */
+  refundPolicy: RefundPolicy;
+  /**
+   * The most the day's approved sales may add up to, in minor units of `currency` (the
+   * merchant's local day). A sale that would pass it is refused before it goes online:
+   * a stolen or misused terminal cannot run up more than a day's worth.
+   */
+  dailySalesLimit: number;
+  /**
+   * The most the day's approved refunds may add up to, in minor units of `currency`.
+   * Refunds send the merchant's money out: the refund flow refuses one that would pass it.
+   */
+  refundDailyCap: number;
+  /** When the transaction monitor flags an anomaly (log events monitor.*, the settlement report). */
+  monitor: {
+    /** This many declines in a row (card testing, a broken reader, a host problem). */
+    declineRun: number;
+    /** More refunds than this in a day. */
+    refundsPerDay: number;
+    /** Refunds of the day adding up to more than this, minor units. */
+    refundAmountPerDay: number;
+    /** One refund of at least this much, minor units. */
+    largeRefund: number;
+  };
+  /**
+   * Where diagnostics exports logs and the masked journal: a USB stick's mount point
+   * (/media/pos-usb). Empty: <data>/export. A directory set here must exist (the stick is
+   * mounted); the default one is made when needed.
+   */
+  exportDir: string;
   timeouts: {
     amountEntryMs: number;
     presentCardMs: number;
@@ -38,6 +73,28 @@ export interface TerminalSettings {
     pinEntryMs: number;
   };
 }
+
+/**
+ * A refund's rules. The handling fee is kept by the merchant: the card is credited the
+ * refund less the fee. At most one of the two fee forms is non-zero.
+ */
+export interface RefundPolicy {
+  /** How many days after the sale a refund is taken (the acquirer's own limit is 30). */
+  windowDays: number;
+  /** Handling fee as a share of the refund, in basis points (100 = 1 %); 0: none. */
+  feeBasisPoints: number;
+  /** Handling fee as a fixed amount in minor units; 0: none. */
+  feeFixed: number;
+  /** A refund needs the supervisor's password (the usual rule of CN acquirers). */
+  supervisorRequired: boolean;
+}
+
+export const DEFAULT_REFUND_POLICY: RefundPolicy = Object.freeze({
+  windowDays: 30,
+  feeBasisPoints: 0,
+  feeFixed: 0,
+  supervisorRequired: true,
+}) as RefundPolicy;
 
 export const DEFAULT_SETTINGS: TerminalSettings = Object.freeze({
   merchantName: '示例商户',
@@ -49,8 +106,28 @@ export const DEFAULT_SETTINGS: TerminalSettings = Object.freeze({
   timeZone: 'Asia/Shanghai',
   pinBypassAllowed: false,
   magstripeFallbackAllowed: false,
+  voidNeedsCard: false,
+  refundPolicy: DEFAULT_REFUND_POLICY,
+  dailySalesLimit: 100_000_000,
+  refundDailyCap: 2_000_000,
+  monitor: Object.freeze({ declineRun: 5, refundsPerDay: 5, refundAmountPerDay: 500_000, largeRefund: 200_000 }),
+  exportDir: '',
   timeouts: Object.freeze({ amountEntryMs: 60_000, presentCardMs: 60_000, menuMs: 30_000, messageMs: 3_000, pinEntryMs: 30_000 }),
 }) as TerminalSettings;
+
+const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+
+function refundPolicyProblems(raw: unknown): string[] {
+  const r = raw as Partial<RefundPolicy> | undefined;
+  if (typeof r !== 'object' || r === null) return ['refundPolicy must be an object'];
+  const p: string[] = [];
+  if (!whole(r.windowDays, 1, 365)) p.push('refundPolicy.windowDays must be a whole number of days from 1 to 365');
+  if (!whole(r.feeBasisPoints, 0, 10_000)) p.push('refundPolicy.feeBasisPoints must be from 0 to 10000 (100 = 1 %)');
+  if (!whole(r.feeFixed, 0, 999_999_999_999)) p.push('refundPolicy.feeFixed must be a whole number of minor units, 0 or more');
+  if ((r.feeBasisPoints as number) > 0 && (r.feeFixed as number) > 0 && p.length === 0) p.push('refundPolicy: set feeBasisPoints or feeFixed, not both');
+  if (typeof r.supervisorRequired !== 'boolean') p.push('refundPolicy.supervisorRequired must be true or false');
+  return p;
+}
 
 /** Checks settings read from disk; every mistake named with its field. */
 export function validateSettings(raw: unknown): TerminalSettings {
@@ -71,6 +148,19 @@ export function validateSettings(raw: unknown): TerminalSettings {
   }
   if (typeof s.pinBypassAllowed !== 'boolean') p.push('pinBypassAllowed must be true or false');
   if (typeof s.magstripeFallbackAllowed !== 'boolean') p.push('magstripeFallbackAllowed must be true or false');
+  for (const k of ['dailySalesLimit', 'refundDailyCap'] as const) {
+    const v = s[k];
+    if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > 999_999_999_999) p.push(`${k} must be a whole number of minor units from 1 to 999999999999`);
+  }
+  const m = s.monitor as Record<string, unknown> | undefined;
+  const monitorLimits: Record<string, number> = { declineRun: 999, refundsPerDay: 999, refundAmountPerDay: 999_999_999_999, largeRefund: 999_999_999_999 };
+  for (const [k, max] of Object.entries(monitorLimits)) {
+    const v = m?.[k];
+    if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > max) p.push(`monitor.${k} must be a whole number from 1 to ${max}`);
+  }
+  if (typeof s.voidNeedsCard !== 'boolean') p.push('voidNeedsCard must be true or false');
+  p.push(...refundPolicyProblems(s.refundPolicy));
+  if (typeof s.exportDir !== 'string' || (s.exportDir !== '' && !isAbsolute(s.exportDir))) p.push("exportDir must be '' (<data>/export) or an absolute path");
   const t = s.timeouts as Record<string, unknown> | undefined;
   for (const k of ['amountEntryMs', 'presentCardMs', 'menuMs', 'messageMs', 'pinEntryMs']) {
     const v = t?.[k];
@@ -89,7 +179,7 @@ export async function loadSettings(dir: string): Promise<TerminalSettings> {
   const db = new Low<TerminalSettings>(new JSONFile(join(dir, 'config.json')), DEFAULT_SETTINGS);
   await db.read();
   const fresh = db.data === DEFAULT_SETTINGS;
-  const merged = { ...DEFAULT_SETTINGS, ...db.data, timeouts: { ...DEFAULT_SETTINGS.timeouts, ...db.data.timeouts } };
+  const merged = { ...DEFAULT_SETTINGS, ...db.data, timeouts: { ...DEFAULT_SETTINGS.timeouts, ...db.data.timeouts }, monitor: { ...DEFAULT_SETTINGS.monitor, ...db.data.monitor }, refundPolicy: { ...DEFAULT_SETTINGS.refundPolicy, ...db.data.refundPolicy } };
   const settings = validateSettings(merged);
   if (fresh || JSON.stringify(db.data) !== JSON.stringify(settings)) {
     db.data = settings;

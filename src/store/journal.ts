@@ -121,6 +121,22 @@ export interface JournalApiRecord {
   time: string;
 }
 
+/** One record as GET /api/journal and the page's journal events show it: no card data but the masked PAN. */
+export function apiRecord(r: JournalRecord): JournalApiRecord {
+  return {
+    stan: r.stan,
+    type: r.type,
+    amount: r.amount,
+    currency: r.currency,
+    status: r.status,
+    rrn: r.rrn,
+    authCode: r.authCode,
+    maskedPan: r.maskedPan,
+    batch: r.batch,
+    time: r.time,
+  };
+}
+
 /** Field 63's totals of a batch: sales that stand are debits, refunds credits (docs/host-spec.md 6.11). */
 export interface JournalTotals {
   debitCount: number;
@@ -198,6 +214,7 @@ export class Journal {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
   private skipped = 0;
+  private readonly listeners = new Set<(record: JournalRecord | null) => void>();
 
   private constructor(
     private readonly log: DurableLog,
@@ -281,10 +298,32 @@ export class Journal {
       const { event, result } = check();
       await this.log.append(Buffer.from(JSON.stringify(event), 'utf8'));
       this.apply(event);
+      this.changed(event);
       return result();
     });
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Hears every change once it is on disk: the transaction as it now stands, or null for a
+   * STAN or batch counter. The simulator page's live events listen here instead of polling.
+   * Returns a function that stops it.
+   */
+  onChange(fn: (record: JournalRecord | null) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(e: Event): void {
+    const record = e.t === 'tx' ? this.records.get(e.r.id) : e.t === 'set' ? this.records.get(e.id) : null;
+    for (const l of [...this.listeners]) {
+      try {
+        l(record ?? null);
+      } catch {
+        // A listener's fault is its own: the record is durable and the journal goes on.
+      }
+    }
   }
 
   private stamp(): string {
@@ -474,18 +513,7 @@ export class Journal {
 
   /** GET /api/journal (CONTRACT.md): oldest first, no card data but the masked PAN. */
   toApi(): JournalApiRecord[] {
-    return this.all().map((r) => ({
-      stan: r.stan,
-      type: r.type,
-      amount: r.amount,
-      currency: r.currency,
-      status: r.status,
-      rrn: r.rrn,
-      authCode: r.authCode,
-      maskedPan: r.maskedPan,
-      batch: r.batch,
-      time: r.time,
-    }));
+    return this.all().map(apiRecord);
   }
 
   async close(): Promise<void> {

@@ -61,12 +61,12 @@ export interface MenuEntry {
   label: MessageKey;
 }
 
-/** The menu, a page of `rows - 1` entries under the title; the selected entry highlighted. */
-export function menuScreen(l: Layout, entries: readonly MenuEntry[], selected: number): ScreenView {
+/** A menu (MENU's, or another's `title`), a page of `rows - 1` entries under the title; the selected entry highlighted. */
+export function menuScreen(l: Layout, entries: readonly MenuEntry[], selected: number, title: MessageKey = 'menu.title'): ScreenView {
   const per = l.rows - 1;
   const page = Math.floor(selected / per);
   const pages = Math.ceil(entries.length / per);
-  const lines = [spread(t(l.lang, 'menu.title'), `${page + 1}/${pages}`, l.columns)];
+  const lines = [spread(t(l.lang, title), `${page + 1}/${pages}`, l.columns)];
   let inverse: number[] = [];
   for (let i = page * per; i < Math.min(entries.length, (page + 1) * per); i++) {
     lines.push(fit(`${i + 1} ${t(l.lang, entries[i]!.label)}`, l.columns));
@@ -99,4 +99,24 @@ export function pinScreen(l: Layout, v: PinView): ScreenView {
   }
   const hint = v.note ?? t(l.lang, v.digits === 0 && v.bypass ? 'pin.bypassHint' : 'pin.hint');
   return { lines: [t(l.lang, 'pin.title'), amount, center(stars, l.columns), fit(hint, l.columns)] };
+}
+
+/**
+ * A prompt for keyed digits (a password, a trace or reference number, a date): what is
+ * asked, the value so far (a password as one '*' a digit, never the digits), and a hint or a
+ * note. On a two-line display the prompt (or the note) and the value stay.
+ */
+export function entryScreen(l: Layout, title: MessageKey, prompt: string, value: string, note: string): ScreenView {
+  if (l.rows < 4) return { lines: [fit(note || prompt, l.columns), alignRight(value, l.columns)] };
+  return { lines: [t(l.lang, title), fit(prompt, l.columns), alignRight(value, l.columns), fit(note, l.columns)] };
+}
+
+/** Rows of text under a title line, left-aligned: a sale to confirm, a refund's sums, a choice. */
+export function detailScreen(l: Layout, title: string, rows: readonly string[]): ScreenView {
+  return { lines: [fit(title, l.columns), ...rows.map((r) => fit(r, l.columns))] };
+}
+
+/** One row of money: the label on the left, the amount (no currency code: it is the terminal's) on the right. */
+export function moneyRow(l: Layout, label: MessageKey, minor: number, currency: string): string {
+  return spread(t(l.lang, label), formatAmount(minor, currency), l.columns);
 }

@@ -55,12 +55,10 @@ describe('pos start on the sim board, through the simulator API', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('answers 501 for what later issues provide, naming them', async () => {
-    for (const path of ['/api/events']) {
-      const { status, body } = await get(path);
-      expect(status, path).toBe(501);
-      expect(body.message).toMatch(/issue \d/);
-    }
+  it('answers 426 to a plain GET of the event stream (a WebSocket), 404 for what does not exist', async () => {
+    const { status, body } = await get('/api/events');
+    expect(status).toBe(426);
+    expect(body.error).toMatch(/WebSocket/);
     expect((await get('/api/nothing')).status).toBe(404);
   });
 
@@ -120,7 +118,7 @@ describe('pos start on the sim board, through the simulator API', () => {
   it('serves the page with the display and a keypad', async () => {
     const html = await (await fetch(url)).text();
     expect(html).toContain('id="display"');
-    expect(html).toContain("'ENTER'");
+    expect(await (await fetch(`${url}/app.js`)).text()).toContain("'ENTER'");
   });
 
   it('writes JSON-line logs under the data directory and config.json', () => {

@@ -183,3 +183,40 @@ describe('the service code rule', () => {
     expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 200 });
   });
 });
+
+describe('the MENU reaches the back office', () => {
+  it('a sale, then MENU 2 voids it (supervisor, trace), then MENU 4 settles the batch', async () => {
+    const t = await open();
+    await tapSale(t, ['1', '2', '3', '4'], 'visa-ok');
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    t.board.presentCard('remove');
+    const stan = journal(t)[0]!.stan.replace(/^0+/, '');
+
+    await t.press('MENU', '2');
+    await until(t, shows(t, 'Supervisor PW:'));
+    await t.press('1', '2', '3', '4', '5', '6', 'ENTER');
+    await until(t, shows(t, 'Default password'));
+    await t.press('ENTER');
+    await until(t, shows(t, 'Orig. trace no.:'));
+    await t.press(...([...stan] as KeyName[]), 'ENTER');
+    await until(t, shows(t, 'ENTER = OK'));
+    await t.press('ENTER');
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    expect(journal(t).map((j) => [j.type, j.status])).toEqual([
+      ['sale', 'voided'],
+      ['void', 'approved'],
+    ]);
+
+    await t.press('MENU', '4');
+    await until(t, shows(t, 'Settle now?'));
+    await t.press('ENTER');
+    await until(t, () => t.board.printer.receipts.some((r) => /BALANCED/.test(r.text)), 200_000);
+    expect(t.board.printer.receipts.at(-1)!.text).toMatch(/NET AMOUNT\s+CNY 0\.00/);
+    await until(t, () => t.terminal.ctx.status.idle, 200_000);
+    expect(t.pay!.payments.online.journal.batch).toBe(2);
+  });
+});

@@ -127,8 +127,8 @@ describe('the terminal on the sim board: idle, amount, present card, menu', () =
     expect(t.terminal.ctx.status.flow).toBe('menu');
     await t.press('DOWN', 'DOWN', 'DOWN');
     expect(t.display()).toEqual(['MENU         2/3', '4 Settlement', '5 Reprint', '6 Reports']);
-    await t.press('ENTER');
-    expect(t.display()).toEqual(['Settlement', 'Closes the batch', ' Not yet built', ' Any key: back']);
+    await t.press('9');
+    expect(t.display()).toEqual(['Settings', 'Terminal set-up', ' Not yet built', ' Any key: back']);
     await t.press('0');
     expect(t.terminal.ctx.status.idle).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -9,7 +9,9 @@ import { DEFAULT_SETTINGS, type TerminalSettings } from '../../src/store/config.
 import { openPayments } from '../../src/payments.js';
 import { deriveIpek } from '../../src/security/dukpt-tdes.js';
 import { KeyStore, SIM_BOARD_SERIAL } from '../../src/security/key-store.js';
+import { OperatorStore } from '../../src/store/operators.js';
 import { Terminal } from '../../src/terminal.js';
+import type { DiagnosticsContext } from '../../src/flows/diagnostics.js';
 import { HostSimulator } from '../../simulator/host/host-simulator.js';
 import { SIM_TERMINAL_KEYS } from '../../simulator/host/test-terminal-keys.js';
 import type { Language } from '../../src/ui/messages.js';
@@ -52,21 +54,66 @@ async function paymentSide(clock: VirtualClock, log: Logger, settings: TerminalS
   const keyStore = new KeyStore({ dataDir, serial: SIM_BOARD_SERIAL });
   await keyStore.injectTdes(deriveIpek(SIM_TERMINAL_KEYS.bdk, SIM_TERMINAL_KEYS.initialKsn), SIM_TERMINAL_KEYS.initialKsn);
   const payments = await openPayments({ dataDir, endpoint: { host: '127.0.0.1', port: iso.port }, keyStore, settings, clock, log });
-  return { dataDir, host, payments };
+  const operators = await OperatorStore.open({ file: join(dataDir, 'operators.json'), clock });
+  return { dataDir, host, payments, operators };
 }
 
-export async function simTerminal(options: { lang?: Language; settings?: Partial<TerminalSettings>; board?: BoardDescription; payments?: boolean } = {}) {
+/** The PN532 behind a terminal's reader, found at run time: Terminal keeps its devices to itself. */
+
+export interface SimTerminalOptions {
+  lang?: Language;
+  settings?: Partial<TerminalSettings>;
+  board?: BoardDescription;
+  payments?: boolean;
+  /** Start the main loop (default true); false: a test runs the flow it is about itself. */
+  start?: boolean;
+  /**
+   * What the diagnostics flow needs: a data directory, the log tee'd to its
+   * logs/terminal.log, the operator store (supervisor 00, password 123456) and the
+   * diagnostics services (the reader chip, board name, version), as `diagnostics.ctx`.
+   */
+  diagnostics?: boolean;
+}
+
+export async function simTerminal(options: SimTerminalOptions = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 15, 1, 30, 0)); // 09:30 in Shanghai
   const desc = options.board ?? boardSim;
   const board = new SimBoard(desc, clock);
   const logs: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const memory = { write: (line: string) => logs.push(JSON.parse(line)) };
+  const dataDir = options.diagnostics ? mkdtempSync(join(tmpdir(), 'sim-diag-')) : null;
+  const logFile = dataDir ? join(dataDir, 'logs', 'terminal.log') : null;
+  // Synchronous, so the diagnostics' log view reads what was just logged.
+  const log = logFile
+    ? pino({ level: 'debug' }, pino.multistream([{ level: 'debug', stream: memory }, { level: 'debug', stream: pino.destination({ dest: logFile, sync: true, mkdir: true }) }]))
+    : pino({ level: 'debug' }, memory);
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const pay = options.payments ? await paymentSide(clock, log, settings) : null;
   // Drivers wait on the clock while they start (the HD44780's power-on delays): keep it moving.
-  const terminal = await runUntil(clock, Terminal.open({ board: desc, ports: board.ports, clock, log, settings, lang: options.lang ?? 'zh-CN', ...(pay ? { payments: pay.payments } : {}) }), 10_000, 1);
-  void terminal.start();
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const services = dataDir && logFile ? { dataDir, logFile, boardName: desc.name, version: pkg.version } : undefined;
+  const terminal = await runUntil(
+    clock,
+    Terminal.open({
+      board: desc,
+      ports: board.ports,
+      clock,
+      log,
+      settings,
+      lang: options.lang ?? 'zh-CN',
+      ...(pay ? { payments: pay.payments, operators: pay.operators } : {}),
+      ...(services ? { diagnostics: services } : {}),
+    }),
+    10_000,
+    1,
+  );
+  if (options.start ?? true) void terminal.start();
   await clock.advance(0);
+  let diagnostics: { ctx: DiagnosticsContext; dataDir: string; logFile: string; operators: OperatorStore } | null = null;
+  if (dataDir && logFile) {
+    const operators = await OperatorStore.open({ file: join(dataDir, 'operators.json'), clock });
+    diagnostics = { ctx: { ...terminal.ctx, operators }, dataDir, logFile, operators };
+  }
   return {
     clock,
     board,
@@ -75,6 +122,7 @@ export async function simTerminal(options: { lang?: Language; settings?: Partial
     display: () => [...terminal.ctx.screen.lines],
     press: (...keys: KeyName[]) => runUntil(clock, board.pressKeys(keys)),
     pay,
+    diagnostics,
     stop: async () => {
       // A receipt may be half printed: the printer paces itself on the clock, so virtual
       // time has to move for the queue to wind down.
