@@ -31,15 +31,8 @@ export interface CardFaults {
   caIndex?: number;
 }
 
-export interface ApplicationDescription {
-  /** ADF name, hex. */
-  aid: string;
-  label: string;
-  /** Application Priority Indicator (87) b4-b1; absent: no priority. */
-  priority?: number;
-  /** Kernel Identifier for the PPSE entry (9F2A), hex; absent: the default kernel of the AID. */
-  kernelIdentifier?: string;
-  profile: CardProfileName;
+/** What an application knows of its cardholder's account and its keys, whatever the interface. */
+export interface ApplicationAccount {
   pan: string;
   /** PAN Sequence Number, two digits. */
   psn: string;
@@ -58,6 +51,17 @@ export interface ApplicationDescription {
   /** Names of keys in keys/test-keys.json. */
   issuerKey: string;
   iccKey: string;
+}
+
+export interface ApplicationDescription extends ApplicationAccount {
+  /** ADF name, hex. */
+  aid: string;
+  label: string;
+  /** Application Priority Indicator (87) b4-b1; absent: no priority. */
+  priority?: number;
+  /** Kernel Identifier for the PPSE entry (9F2A), hex; absent: the default kernel of the AID. */
+  kernelIdentifier?: string;
+  profile: CardProfileName;
   cvm: CardCvm;
   /** The card approves offline (TC) up to this amount when the reader allows; 0: never. */
   offlineLimit: number;

@@ -6,7 +6,9 @@
  * velocity limits. contact-card.ts turns a description into a card that answers APDUs.
  */
 
-export interface ContactApplicationDescription {
+import type { ApplicationAccount } from './card-description.js';
+
+export interface ContactApplicationDescription extends ApplicationAccount {
   /** ADF name, hex. */
   aid: string;
   label: string;
@@ -16,24 +18,6 @@ export interface ContactApplicationDescription {
   priority?: number;
   /** 87 b8: the cardholder must confirm this application (Book 1 12.4). */
   confirmationRequired?: boolean;
-  pan: string;
-  /** PAN Sequence Number, two digits. */
-  psn: string;
-  /** YYMMDD */
-  expiry: string;
-  /** YYMMDD */
-  effective: string;
-  /** ISO 3166 numeric (5F28). */
-  issuerCountry: number;
-  /** ISO 4217 numeric (9F42). */
-  currency: number;
-  serviceCode: string;
-  cardholderName: string;
-  /** Issuer master key for application cryptograms, 16 bytes hex (option A, Book 2 A1.4). */
-  imk: string;
-  /** Names of keys in keys/test-keys.json. */
-  issuerKey: string;
-  iccKey: string;
   /** Offline data authentication the card offers in its AIP (Book 3 Annex C1). */
   oda: 'SDA' | 'DDA' | 'CDA' | 'none';
   /**
