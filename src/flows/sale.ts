@@ -492,7 +492,7 @@ async function approved(ctx: TerminalContext, signal: AbortSignal, amount: numbe
 export const readCardAgain: ReadCardAgain = async (ctx, signal, request) => {
   const payments = ctx.payments;
   if (!payments) throw new CardError('CARD_NO_SERVICES', 'no payment services: the card cannot be read for a return');
-  show(ctx, presentCardScreen(layout(ctx), request.amount, ctx.settings.currency, true));
+  show(ctx, presentCardScreen(layout(ctx), request.amount, ctx.settings.currency, true, request.kind === 'void' ? 'void.title' : 'refund.title'));
   ctx.indicators?.ready();
   const presented = await waitForCard(ctx, signal, { tap: true, insert: true, swipe: true });
   const txn = newTransaction({ amount: request.amount, type: TransactionType.refund, time: new Date(ctx.clock.now()) });

@@ -41,10 +41,10 @@ export function amountScreen(l: Layout, amount: number, currency: string, note?:
   };
 }
 
-export function presentCardScreen(l: Layout, amount: number, currency: string, readerFitted: boolean): ScreenView {
+export function presentCardScreen(l: Layout, amount: number, currency: string, readerFitted: boolean, title: MessageKey = 'sale.title'): ScreenView {
   return {
     lines: [
-      t(l.lang, 'sale.title'),
+      t(l.lang, title),
       alignRight(money(amount, currency), l.columns),
       center(t(l.lang, 'card.present'), l.columns),
       center(t(l.lang, readerFitted ? 'card.cancelHint' : 'card.noReader'), l.columns),

@@ -43,3 +43,12 @@ describe('money', () => {
     expect(() => formatAmount(1.5, 'CNY')).toThrow('not a whole number');
   });
 });
+
+describe('the card prompt', () => {
+  it('carries the title of the flow that asks for the card', async () => {
+    const { presentCardScreen } = await import('../../src/ui/screens.js');
+    const l = { lang: 'en' as const, columns: 16, rows: 4 };
+    expect(presentCardScreen(l, 100, 'CNY', true).lines[0]).toBe('SALE');
+    expect(presentCardScreen(l, 100, 'CNY', true, 'refund.title').lines[0]).toBe('REFUND');
+  });
+});
