@@ -12,6 +12,7 @@ import type { Garble } from './devices/magstripe/garble.js';
 import { SerialMagstripeEmulator } from './devices/magstripe/serial-msr.js';
 import { WedgeKeyboardEmulator } from './devices/magstripe/wedge-keyboard.js';
 import type { VirtualCard } from './cards/virtual-card.js';
+import { ContactChipCard } from './cards/contact-card.js';
 import { readTextRows } from './devices/display/readback.js';
 import { Ssd1306Emulator } from './devices/display/ssd1306-emulator.js';
 import { MatrixKeypadEmulator } from './devices/keypad/matrix-keypad.js';
@@ -57,7 +58,17 @@ export class SimBoard {
   constructor(
     readonly board: BoardDescription,
     readonly clock: Clock,
-    options: { serialTiming?: boolean } = {},
+    options: {
+      serialTiming?: boolean;
+      /**
+       * How much of what the emulators record (bytes on each wire, display commands, PN532
+       * commands and card exchanges, APDU logs, printed receipts) is kept: everything (tests
+       * inspect it), or about the newest `keep` entries of each and the newest `receipts`
+       * receipts (each holds its dots: ~0.4 MB for a 58 mm sale copy), trimmed after each
+       * receipt is cut and each card presented (`pos start`, which runs for days).
+       */
+      recordings?: 'all' | { keep: number; receipts?: number };
+    } = {},
   ) {
     const d = board.devices;
     // The electrical set-up of the board: pull-ups on the keypad columns and the PN532 IRQ.
@@ -111,6 +122,13 @@ export class SimBoard {
           ? new WedgeKeyboardEmulator(clock, { name: `sim:${m.device}` })
           : undefined;
 
+    const rec = options.recordings ?? 'all';
+    if (rec !== 'all') {
+      this.keep = Math.max(1, rec.keep);
+      this.keepReceipts = Math.max(1, rec.receipts ?? rec.keep);
+      this.printer.onReceipt(() => this.trimRecordings());
+    }
+
     this.ports = {
       pcsc: async (reader: string) => {
         if (!this.contactSlot) throw new DeviceError('BOARD_PORT', `board ${board.name} has no contact chip reader`);
@@ -142,6 +160,28 @@ export class SimBoard {
         for (const e of this.terminalEnds.values()) await e.close();
       },
     };
+  }
+
+  /** The newest entries kept of each recording; Infinity keeps them all. */
+  private readonly keep: number = Infinity;
+  private readonly keepReceipts: number = Infinity;
+
+  /**
+   * Cuts each recording back to its newest `keep` entries once it holds twice that many (so
+   * the cost is spread out, and what a test or the page reads last is still there).
+   */
+  private trimRecordings(): void {
+    const n = this.keep;
+    if (n === Infinity) return;
+    for (const list of [this.printer.receipts, this.printer.torn]) if (list.length >= 2 * this.keepReceipts) list.splice(0, list.length - this.keepReceipts);
+    const lists: unknown[][] = [this.pn532.commands, this.pn532.exchanges, this.pn532.misuse];
+    for (const e of [...this.deviceEnds.values(), ...this.terminalEnds.values()]) lists.push(e.written);
+    const d = this.display;
+    lists.push(d instanceof Ssd1306Emulator ? d.commands : d.instructions);
+    if (this.contactSlot) lists.push(this.contactSlot.exchanges);
+    for (const c of this.wallet.values()) lists.push(c.log);
+    for (const c of this.chipWallet.values()) if (c instanceof ContactChipCard) lists.push(c.log, c.scriptCommands);
+    for (const list of lists) if (list.length >= 2 * n) list.splice(0, list.length - n);
   }
 
   /** Presses keys in order as a finger would: held 50 ms, 30 ms between keys. */
@@ -194,6 +234,7 @@ export class SimBoard {
     }
     this.pn532.removeCard();
     this.pn532.placeCard(card.rfCard());
+    this.trimRecordings();
   }
 
   /** Inserts a catalog card into the contact slot (a card already there comes out first). */
@@ -207,6 +248,7 @@ export class SimBoard {
     }
     slot.remove();
     slot.insert(card);
+    this.trimRecordings();
     return card;
   }
 

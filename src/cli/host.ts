@@ -1,23 +1,23 @@
 /**
- * `pos host [--listen 127.0.0.1:8583] [--http 127.0.0.1:7071] [--data DIR]`: the acquirer
+ * `pos host [--listen 127.0.0.1:8583] [--http 127.0.0.1:7071] [--data DIR] [--time-scale K]`: the acquirer
  * and issuer simulator alone (CONTRACT.md). Like `pos start` on the sim board, this is a
  * composition root that loads simulator/, dynamically: nothing else in src/ does.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RealClock } from '../hal/clock.js';
+import { timeScale } from './time-scale.js';
 import { createLogger } from '../log.js';
 import { parseArgs, parseHostPort } from './args.js';
 
 export async function host(args: string[]): Promise<number> {
-  const a = parseArgs(args, { flags: ['listen', 'http', 'data'] });
+  const a = parseArgs(args, { flags: ['listen', 'http', 'data', 'time-scale'] });
   const listen = parseHostPort(a.flags.get('listen') ?? '127.0.0.1:8583', '--listen');
   const http = parseHostPort(a.flags.get('http') ?? '127.0.0.1:7071', '--http');
   const dataDir = resolve(a.flags.get('data') ?? './data/host');
   mkdirSync(dataDir, { recursive: true });
   const { log, flush } = createLogger({ dir: dataDir });
   const { HostSimulator } = await import('../../simulator/host/host-simulator.js');
-  const sim = await HostSimulator.open({ dataDir, clock: new RealClock(), log });
+  const sim = await HostSimulator.open({ dataDir, clock: timeScale(a.flags.get('time-scale'), true, 'host'), log });
   const iso = await sim.listen(listen.host, listen.port);
   const api = await sim.api.listen(http.host, http.port);
   log.info(

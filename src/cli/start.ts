@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { BoardPorts } from '../hal/board-ports.js';
-import { RealClock } from '../hal/clock.js';
 import { toHex } from '../hex.js';
 import type { HostEndpoint } from '../host/channel.js';
 import { createLogger } from '../log.js';
@@ -16,6 +15,7 @@ import { Terminal } from '../terminal.js';
 import { parseLanguage } from '../ui/messages.js';
 import { parseArgs, parseHostPort } from './args.js';
 import { loadBoard } from './board-loader.js';
+import { timeScale } from './time-scale.js';
 
 /** `--host tcp://H:P` or `tls://H:P`. */
 export function parseHostUrl(s: string): { tls: boolean; host: string; port: number } {
@@ -32,7 +32,7 @@ export function parseHostUrl(s: string): { tls: boolean; host: string; port: num
  */
 export async function start(args: string[]): Promise<number> {
   const t0 = performance.now();
-  const a = parseArgs(args, { flags: ['board', 'data', 'http', 'host', 'host-ca', 'lang'] });
+  const a = parseArgs(args, { flags: ['board', 'data', 'http', 'host', 'host-ca', 'lang', 'time-scale'] });
   const board = await loadBoard(a.flags.get('board') ?? 'sim');
   const dataDir = resolve(a.flags.get('data') ?? './data');
   const http = parseHostPort(a.flags.get('http') ?? '127.0.0.1:7070', '--http');
@@ -41,14 +41,16 @@ export async function start(args: string[]): Promise<number> {
   const { log, flush, file: logFile } = createLogger({ dir: dataDir });
   const settings = await loadSettings(dataDir);
   const lang = a.flags.has('lang') ? parseLanguage(a.flags.get('lang')!) : settings.language;
-  const clock = new RealClock();
+  const clock = timeScale(a.flags.get('time-scale'), board.kind === 'sim', board.name);
 
   let ports: BoardPorts;
   let server: { close(): Promise<void> } | null = null;
   let sim: import('../../simulator/sim-board.js').SimBoard | null = null;
   if (board.kind === 'sim') {
     const { SimBoard } = await import('../../simulator/sim-board.js');
-    sim = new SimBoard(board, clock);
+    // A terminal runs for days: the emulators keep only their newest recordings (the newest
+    // 20-40 receipts on /api/receipts), or their memory would grow with every sale.
+    sim = new SimBoard(board, clock, { recordings: { keep: 100, receipts: 20 } });
     ports = sim.ports;
   } else {
     const { openLinuxPorts } = await import('../hal/linux/ports.js');

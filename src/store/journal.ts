@@ -280,9 +280,27 @@ export class Journal {
       case 'batch':
         if (!Number.isInteger(e.opened) || e.opened < 1 || e.opened > MAX_BATCH) return false;
         this.currentBatch = e.opened;
+        if (Number.isInteger(e.closed)) this.retire(e.closed);
         return true;
       default:
         return false;
+    }
+  }
+
+  /**
+   * A settled batch's transactions keep what refunds, reprints, totals and the lists read,
+   * and let go of what only a reversal or a void needs: the request's fields and the sealed
+   * card (a settled transaction can be neither reversed nor voided, section 8 and 9). Each
+   * transaction then costs the memory of its look-up fields alone, so a terminal that runs
+   * for months does not carry every request it ever sent. The log on disk keeps it all.
+   * A transaction still waiting for its outcome keeps everything (closeBatch refuses such
+   * a batch; an old log may hold one).
+   */
+  private retire(batch: number): void {
+    for (const id of this.byBatchIndex.get(batch) ?? []) {
+      const r = this.records.get(id);
+      if (!r || OPEN_STATUSES.includes(r.status) || (r.reversal === null && r.sealedCard === null)) continue;
+      this.records.set(id, { ...r, reversal: null, sealedCard: null });
     }
   }
 

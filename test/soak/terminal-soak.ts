@@ -2,17 +2,27 @@
  * The whole-terminal soak of issue 10:
  *
  *   npm run soak -- --sales N [--seed S] [--fault-rate 0.1] [--void-rate 0.06] [--refunds 5]
- *                    [--settle-every 500] [--rss-every 25] [--keep] [--trace]
+ *                    [--settle-every 500] [--rss-every 25] [--time-scale K] [--host-inside]
+ *                    [--keep] [--trace]
  *
- * Starts `pos start` on a fresh data directory (the sim board, the acquirer simulator in
- * the same process) and drives it through the simulator API only, as a cashier and the
+ * Starts `pos host` (the acquirer simulator, a process of its own as the acquirer is in the
+ * field, so the terminal's RSS is the terminal's) and `pos start --host` on a fresh data
+ * directory (the sim board), and drives them through their APIs only, as a cashier and the
  * customers would: N sales with random catalog cards (tap; chip-ok inserted; magstripe-ok
  * swiped; PIN 1234 when asked; visa-nsf declines; mc-wrongpin over the CVM limit with a
  * wrong PIN), random amounts, some voids (MENU 2), --fault-rate of the operations meeting a
  * host fault (POST /api/host/faults), a settlement every --settle-every sales and at the
  * end (MENU 4), then --refunds refunds of settled sales (MENU 3) and a last settlement.
+ * --host-inside runs the acquirer simulator inside `pos start` instead (its books then count
+ * in the terminal's RSS).
  *
- * The screen is read every 25 ms (GET /api/state) and answered as soon as it asks: the
+ * --time-scale K runs both processes' clocks K times faster than real time (`pos start
+ * --time-scale`: the sim board only): the 19200-baud printer, key presses, prompts and the
+ * host's delays all take 1/K of their time, so 10,000 sales fit in an hour or two instead
+ * of the ~15 hours they take at the counter's pace. The order of events is the same; the
+ * terminal's own CPU work is not sped up, so at a high K it, not the devices, sets the pace.
+ *
+ * The screen is read every 25 ms (GET /api/state) and each prompt answered once, as soon as it asks: the
  * tear-off prompt gets its ENTER at once, result screens are dismissed with ENTER.
  *
  * At the end: sales per second, the pos process's RSS (/proc/PID/status) at the start,
@@ -36,7 +46,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prng } from '../helpers/prng.js';
-import { startPos } from '../helpers/spawn-pos.js';
+import { startHost, startPos } from '../helpers/spawn-pos.js';
 
 // ---- arguments -----------------------------------------------------------------------------
 
@@ -49,6 +59,8 @@ const { values } = parseArgs({
     refunds: { type: 'string', default: '5' },
     'settle-every': { type: 'string', default: '500' },
     'rss-every': { type: 'string', default: '25' },
+    'time-scale': { type: 'string', default: '1' },
+    'host-inside': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
   },
@@ -61,9 +73,11 @@ const REFUNDS = Number(values.refunds);
 const SETTLE_EVERY = Number(values['settle-every']);
 const RSS_EVERY = Number(values['rss-every']);
 const TRACE = values.trace === true;
+const SCALE = Number(values['time-scale']);
+const HOST_INSIDE = values['host-inside'] === true;
 const wholes = [SALES, SEED, REFUNDS, SETTLE_EVERY, RSS_EVERY];
-if (!wholes.every((n) => Number.isSafeInteger(n) && n >= 0) || SETTLE_EVERY < 1 || SETTLE_EVERY > 900 || RSS_EVERY < 1 || !(FAULT_RATE >= 0 && FAULT_RATE <= 1) || !(VOID_RATE >= 0 && VOID_RATE <= 1)) {
-  process.stderr.write('usage: terminal-soak.ts --sales N [--seed S] [--fault-rate 0..1] [--void-rate 0..1] [--refunds N] [--settle-every 1..900] [--rss-every N] [--keep] [--trace]\n');
+if (!wholes.every((n) => Number.isSafeInteger(n) && n >= 0) || SETTLE_EVERY < 1 || SETTLE_EVERY > 900 || RSS_EVERY < 1 || !(FAULT_RATE >= 0 && FAULT_RATE <= 1) || !(VOID_RATE >= 0 && VOID_RATE <= 1) || !(SCALE >= 1 && SCALE <= 1000)) {
+  process.stderr.write('usage: terminal-soak.ts --sales N [--seed S] [--fault-rate 0..1] [--void-rate 0..1] [--refunds N] [--settle-every 1..900] [--rss-every N] [--time-scale 1..1000] [--host-inside] [--keep] [--trace]\n');
   process.exit(2);
 }
 
@@ -151,37 +165,51 @@ const log = (o: unknown) => process.stderr.write(`${JSON.stringify(o)}\n`);
 const data = mkdtempSync(join(tmpdir(), 'terminal-soak-'));
 const t0 = performance.now();
 let child: ChildProcess | null = null;
+let hostChild: ChildProcess | null = null;
 
-// The watchdog: far more than the run should take (~6 s a sale, 31 s a host fault).
-const budgetMs = 10 * 60_000 + SALES * (8_000 + FAULT_RATE * 40_000) + REFUNDS * 30_000;
+// The watchdog: far more than the run should take (~6 s a sale, 31 s a host fault, at the
+// counter's pace; the terminal's CPU work, ~0.3 s a sale here, does not scale).
+const budgetMs = 10 * 60_000 + SALES * ((8_000 + FAULT_RATE * 40_000) / SCALE + 1_000) + REFUNDS * (30_000 / SCALE + 1_000);
 setTimeout(() => {
   log({ watchdog: `the soak ran past ${Math.round(budgetMs / 1000)} s: stopped` });
   child?.kill('SIGKILL');
+  hostChild?.kill('SIGKILL');
   process.exit(3);
 }, budgetMs).unref();
 
-const started = await startPos(['--data', data, '--lang', 'en'], 30_000);
+const scaleArgs = SCALE === 1 ? [] : ['--time-scale', String(SCALE)];
+let hostArgs: string[] = [];
+let hostUrl: string | null = null;
+if (!HOST_INSIDE) {
+  const h = await startHost(['--data', join(data, 'host'), ...scaleArgs], 30_000);
+  hostChild = h.child;
+  hostUrl = h.url;
+  hostArgs = ['--host', h.iso];
+}
+const started = await startPos(['--data', join(data, 'terminal'), '--lang', 'en', ...scaleArgs, ...hostArgs], 30_000);
 child = started.child;
 const url = started.url;
+/** Where the acquirer simulator's API is: its own process, or under /api/host/ of pos start. */
+const hostApi = hostUrl ?? url;
 const pid = child.pid!;
 
 async function get<T>(path: string): Promise<T> {
-  const res = await fetch(url + path);
+  const res = await fetch((path.startsWith('/api/host/') ? hostApi : url) + path);
   if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
 async function post(path: string, body: unknown): Promise<void> {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch((path.startsWith('/api/host/') ? hostApi : url) + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
-const clearFaults = () => fetch(`${url}/api/host/faults`, { method: 'DELETE' }).then((res) => res.arrayBuffer()).catch(() => {});
+const clearFaults = () => fetch(`${hostApi}/api/host/faults`, { method: 'DELETE' }).then((res) => res.arrayBuffer()).catch(() => {});
 const press = (...keys: string[]) => post('/api/keys', { keys });
 const card = (action: 'tap' | 'insert' | 'swipe' | 'remove', id?: string) => post('/api/card', id ? { action, card: id } : { action });
 
-function rssKiB(): number {
+function rssKiB(of = pid): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${of}/status`, 'utf8'));
     return m ? Number(m[1]) : NaN;
   } catch {
     return NaN;
@@ -212,10 +240,14 @@ async function converse(what: string, rules: Rule[], done: (s: State) => boolean
     if (TRACE && screens.at(-1) !== sig) log({ what, t: Math.round(performance.now() - start), screen: sig, idle: s.idle });
     if (screens.at(-1) !== sig) screens.push(sig);
     if (done(s)) return screens;
-    if (sig !== acted) {
+    // A prompt is answered once: the screen is the same prompt while what was typed echoes
+    // on its lower lines, so only its title and prompt lines count (answering the echo again
+    // would type ahead into the next prompt).
+    const prompt = lines.slice(0, 2).join('|');
+    if (prompt !== acted) {
       const rule = rules.find((x) => (typeof x.on === 'string' ? seen(lines, x.on) : x.on(lines)));
       if (rule) {
-        acted = sig;
+        acted = prompt;
         await rule.act(lines);
         continue;
       }
@@ -451,6 +483,7 @@ for (let k = 0; k < REFUNDS && settledSales.length && !aborted; k++) {
 }
 if (refunds > 0 && !aborted) await doSettle();
 const rssEnd = rssKiB();
+const hostRssEnd = hostChild ? rssKiB(hostChild.pid!) : null;
 
 // ---- do the books agree? -------------------------------------------------------------------
 
@@ -549,6 +582,9 @@ const summary = {
     seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
     salesSeconds: Number(salesSeconds.toFixed(1)),
     salesPerSecond: Number((salesDone / salesSeconds).toFixed(4)),
+    // Times are real ms; at the counter's pace (time scale 1) device waits take timeScale times longer.
+    timeScale: SCALE,
+    host: HOST_INSIDE ? 'inside pos start' : 'pos host, its own process',
     startupToIdleMs: Math.round(startupMs),
     saleWholeMs: { p50: pct(wholeMs, 50), p90: pct(wholeMs, 90), max: pct(wholeMs, 100) },
     saleToApprovedMs: { p50: pct(approvedMs, 50), p90: pct(approvedMs, 90) },
@@ -558,7 +594,18 @@ const summary = {
     refunds,
     settlements,
     receipts,
-    rss: { startKiB: rss[0]!.kib, at100KiB: at100, endOfSalesKiB: rss.at(-1)!.kib, endKiB: rssEnd, every: RSS_EVERY, samples: rss.map((x) => x.kib), fromSale100: line },
+    rss: {
+      startKiB: rss[0]!.kib,
+      at100KiB: at100,
+      endOfSalesKiB: rss.at(-1)!.kib,
+      endKiB: rssEnd,
+      // The target of issue 10: the RSS after the last sale against the RSS after 100 sales.
+      endOfSalesOver100: at100 ? Number((rss.at(-1)!.kib / at100).toFixed(3)) : null,
+      hostEndKiB: hostRssEnd,
+      every: RSS_EVERY,
+      samples: rss.map((x) => x.kib),
+      fromSale100: line,
+    },
     counts,
     charged,
     problems: problems.slice(0, 30),
@@ -566,9 +613,12 @@ const summary = {
   },
 };
 
-const closed = new Promise((res) => child!.once('close', res));
-child.kill('SIGTERM');
-await Promise.race([closed, sleep(10_000)]);
+for (const c of [child, hostChild]) {
+  if (!c) continue;
+  const closed = new Promise((res) => c.once('close', res));
+  c.kill('SIGTERM');
+  await Promise.race([closed, sleep(10_000)]);
+}
 if (values.keep) log({ kept: data });
 else rmSync(data, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify(summary)}\n`);
