@@ -7,6 +7,7 @@ import { TOOLS } from '../../src/cli/tools/index.js';
 
 const VISA = fileURLToPath(new URL('../../simulator/cards/traces/visa-debit-comdirect.json', import.meta.url));
 const MC = fileURLToPath(new URL('../../simulator/cards/traces/mastercard-debit-aab.json', import.meta.url));
+const trace = (name: string) => fileURLToPath(new URL(`../../simulator/cards/traces/${name}`, import.meta.url));
 
 async function refused(args: string[]): Promise<ValidationError> {
   try {
@@ -61,6 +62,41 @@ describe('pos tool emv read', () => {
     expect((out.notInTrace as string[])[0]).toMatch(/^80AE/);
   });
 
+  // Every published trace, one brand each (simulator/cards/traces/README.md says where each
+  // came from): the PAN, expiry and AID as the recording holds them.
+  it.each([
+    ['visa-debit-comdirect.json', [], { aid: 'A0000000031010', label: 'Visa Debit', pan: '4761739001010010', expiry: '2507', panSequence: '01', kernel: 3 }],
+    ['mastercard-debit-aab.json', [], { aid: 'A0000000041010', label: 'Debit MasterCard', pan: '5413330089020011', expiry: '2403', panSequence: '00', kernel: 2 }],
+    ['amex-expresspay-test-card.json', [], { aid: 'A000000025010403', label: 'American Express', pan: '374245001741007', expiry: '1812', panSequence: '00', kernel: 4 }],
+    ['maestro-girocard-volksbank.json', [], { aid: 'A0000000043060', label: 'Maestro', pan: '6799990100000000019', expiry: '2412', panSequence: '00', kernel: 2 }],
+    [
+      'unionpay-credit-test-card-contact.json',
+      ['--contact'],
+      { interface: 'contact', aid: 'A000000333010102', label: 'UICC CREDIT', pan: '6210948000000011', expiry: '3010', panSequence: '01', kernel: null },
+    ],
+  ])('reads the published trace %s: PAN, expiry and AID', async (name, extra, want) => {
+    const out = (await emv.run(['read', '--trace', trace(name), '--reveal', ...extra])) as Record<string, unknown>;
+    expect(out).toMatchObject({ interface: 'contactless', ...want });
+    expect(String(out.track2)).toMatch(new RegExp(`^${want.pan}D${want.expiry}`));
+  });
+
+  it('--contact plays a contact recording through the contact kernel: PSE, the credit application, an ARQC', async () => {
+    const out = (await emv.run(['read', '--trace', trace('unionpay-credit-test-card-contact.json'), '--contact'])) as Record<string, unknown>;
+    expect(out).toMatchObject({
+      interface: 'contact',
+      aid: 'A000000333010102',
+      pan: '621094******0011',
+      expiry: '3010',
+      outcome: 'online-request',
+      cryptogram: { type: 'ARQC', value: 'B04398D218017BF9', atc: '0006' },
+      notInTrace: [],
+    });
+    // Without --contact the same recording has no PPSE: the contactless kernel stops at once.
+    const contactless = (await emv.run(['read', '--trace', trace('unionpay-credit-test-card-contact.json')])) as Record<string, unknown>;
+    expect(contactless).toMatchObject({ interface: 'contactless', aid: null, pan: null, outcome: 'end-application', apdus: 1 });
+    expect(contactless.notInTrace).toEqual(['00A404000E325041592E5359532E444446303100']);
+  });
+
   it.each([
     [[], /a subcommand is needed/],
     [['write'], /unknown subcommand 'write'/],
@@ -70,6 +106,7 @@ describe('pos tool emv read', () => {
     [['read', '--trace', VISA, '--date', '2025-13-01'], /--date/],
     [['read', '--trace', VISA, 'extra'], /no positional/],
     [['read', '--trace', VISA, '--pin', '1234'], /unknown option --pin/],
+    [['read', '--trace', VISA, '--contact=yes'], /--contact takes no value/],
   ])('refuses %j', async (args, message) => {
     expect((await refused(args)).message).toMatch(message);
   });

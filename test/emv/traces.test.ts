@@ -1,6 +1,7 @@
 /**
- * Recorded cards: published traces of real contactless cards (their PANs replaced by test
- * PANs, see each file's note) played back to the kernel, and the playback rules themselves.
+ * Recorded cards: published traces of real cards and of schemes' test cards (real PANs
+ * replaced by test PANs, see each file's note and simulator/cards/traces/README.md) played
+ * back to the kernels, and the playback rules themselves.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { fromHex, toHex } from '../../src/hex.js';
 import { parseTrace, RecordedCard } from '../../src/emv/recorded-card.js';
+import { defaultContactConfig } from '../../src/emv/contact-config.js';
+import { runContactTransaction } from '../../src/emv/contact-kernel.js';
 import { tvrBits } from '../../src/emv/tvr.js';
-import { expectScript, qvsdcGpo, run, SELECT_PPSE } from './helpers/kernel-harness.js';
+import { expectScript, qvsdcGpo, run, SELECT_PPSE, transaction } from './helpers/kernel-harness.js';
 
 const DIR = fileURLToPath(new URL('../../simulator/cards/traces/', import.meta.url));
 const load = (name: string) => new RecordedCard(parseTrace(JSON.parse(readFileSync(DIR + name, 'utf8')), name));
@@ -17,7 +20,7 @@ const load = (name: string) => new RecordedCard(parseTrace(JSON.parse(readFileSy
 describe('published traces through the kernel', () => {
   it('every trace file names its source and says what was changed', () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThanOrEqual(2);
+    expect(files.length).toBeGreaterThanOrEqual(5);
     for (const f of files) {
       const [head] = JSON.parse(readFileSync(DIR + f, 'utf8')) as { source?: string; note?: string }[];
       expect(head?.source, f).toMatch(/^https:\/\//);
@@ -70,6 +73,85 @@ describe('published traces through the kernel', () => {
     expect(tvrBits(result.tvr)).toEqual(['cdaFailed', 'expiredApplication', 'floorLimitExceeded']);
     expect(result.outcome).toBe('end-application');
     expect(result.reason).toMatch(/GENERATE AC answered 6D00/);
+  });
+
+  it('American Express Expresspay test card (Kernel 4): PAN, expiry and AID read; the recorded GENERATE AC asked for CDA, this terminal (no CA key A1) does not', async () => {
+    const card = load('amex-expresspay-test-card.json');
+    const { result, commands } = await run(card, 100);
+    expect(commands.slice(0, 10)).toEqual([
+      '00A404000E325041592E5359532E444446303100', '00A4040008A00000002501040300', '80A800000383012200',
+      '00B2010C00', '00B2020C00', '00B2040C00', '00B2050C00', '00B2021400', '00B2031400', '00B2031C00',
+    ]);
+    expect(commands).toHaveLength(11);
+    expect(commands[10]!.slice(0, 8)).toBe('80AE8000');
+    expect(card.unused().map((s) => toHex(s.c).slice(0, 8))).toEqual(['80AE9000']);
+    expect(card.misses.map(toHex)).toEqual([commands[10]]);
+    expect(result.sensitive?.pan).toBe('374245001741007');
+    expect(result.expiry).toBe('1812');
+    expect(result.panSequence).toBe('00');
+    expect(toHex(result.aid!)).toBe('A000000025010403');
+    expect(result.label).toBe('American Express');
+    expect(result.kernel).toBe(4);
+    expect(result.oda.failure?.check).toBe('CA_KEY_NOT_FOUND');
+    expect(result.outcome).toBe('end-application');
+  });
+
+  it('Maestro of a girocard (Kernel 2): the Maestro application chosen from four, PAN (19 digits), expiry and AID read; GENERATE AC is not in the recording', async () => {
+    const card = load('maestro-girocard-volksbank.json');
+    const { result, commands } = await run(card, 100);
+    expect(commands.slice(0, 10)).toEqual([
+      '00A404000E325041592E5359532E444446303100', '00A4040007A000000004306000', '80A800000683042260000000',
+      '00B2013400', '00B2023400', '00B2012400', '00B2024400', '00B2050C00', '00B2010C00', '00B2030C00',
+    ]);
+    expect(commands).toHaveLength(11);
+    expect(commands[10]!.slice(0, 8)).toBe('80AE8000');
+    expect(card.unused()).toEqual([]);
+    expect(card.misses.map(toHex)).toEqual([commands[10]]);
+    expect(result.sensitive?.pan).toBe('6799990100000000019');
+    expect(result.maskedPan).toBe('679999*********0019');
+    expect(result.expiry).toBe('2412');
+    expect(result.panSequence).toBe('00');
+    expect(toHex(result.aid!)).toBe('A0000000043060');
+    expect(result.label).toBe('Maestro');
+    expect(toHex(result.sensitive!.track2!)).toBe('6799990100000000019D24122010210104669F');
+    expect(result.oda.failure?.check).toBe('CA_KEY_NOT_FOUND');
+    expect(result.outcome).toBe('end-application');
+  });
+
+  it('UnionPay test card through a contact reader (contact kernel): PSE, credit application, PAN, expiry and AID read; the recorded ARQC, then the recorded TC after an approval', async () => {
+    const card = load('unionpay-credit-test-card-contact.json');
+    const commands: string[] = [];
+    const result = await runContactTransaction({
+      transmit: async (apdu) => {
+        commands.push(toHex(apdu));
+        return card.transceive(apdu);
+      },
+      config: defaultContactConfig(),
+      transaction: transaction(100),
+      signal: new AbortController().signal,
+    });
+    // The PSE directory (record 4: 6A83 ends it), the credit application (priority 1), its AFL.
+    expect(commands.slice(0, 16)).toEqual([
+      '00A404000E315041592E5359532E444446303100', '00B2010C00', '00B2020C00', '00B2030C00', '00B2040C00',
+      '00A4040008A00000033301010200', '80A8000002830000',
+      '00B2010C00', '00B2020C00', '00B2030C00', '00B2011400', '00B2021400', '00B2031400', '00B2041400', '00B2051400', '00B2012400',
+    ]);
+    expect(commands.at(-1)!.slice(0, 8)).toBe('80AE8000');
+    // Everything the kernel asked (risk management's GET DATAs too) is in the recording.
+    expect(card.misses).toEqual([]);
+    expect(result.sensitive?.pan).toBe('6210948000000011');
+    expect(result.expiry).toBe('3010');
+    expect(result.panSequence).toBe('01');
+    expect(toHex(result.aid!)).toBe('A000000333010102');
+    expect(result.label).toBe('UICC CREDIT');
+    // DDA needs UnionPay's test CA key 09, which this terminal does not hold: no INTERNAL AUTHENTICATE.
+    expect(result.oda.failure?.check).toBe('CA_KEY_NOT_FOUND');
+    expect(result.outcome).toBe('online-request');
+    expect(toHex(result.cryptogram!.value)).toBe('B04398D218017BF9');
+    const done = await result.complete!({ kind: 'online', approved: true, responseCode: '00' });
+    expect(commands.at(-1)!.slice(0, 8)).toBe('80AE4000');
+    expect(done.outcome).toBe('approved');
+    expect(card.unused().map((s) => toHex(s.c).slice(0, 8))).toEqual(['00880000', '00820000']);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
- * `pos tool emv read --trace FILE [--amount N] [--reveal] [--date YYYY-MM-DD] [--ca-keys FILE]`:
+ * `pos tool emv read --trace FILE [--amount N] [--reveal] [--date YYYY-MM-DD] [--ca-keys FILE] [--contact]`:
  * runs the contactless kernel against a recorded card (a JSON list of {"c":"HEX","r":"HEX"},
  * played back by src/emv/recorded-card.ts) and prints what it read and decided:
- * {"aid","label","pan","expiry","panSequence","track2","outcome",...}.
+ * {"aid","label","pan","expiry","panSequence","track2","outcome",...}. --contact runs the
+ * contact kernel instead (PSE or list of AIDs, up to the first GENERATE AC), for a recording
+ * made through a contact reader.
  *
  * The PAN and track 2 are masked unless --reveal: a technician checking a card on the
  * bench may ask for them; nothing this tool reads is logged or stored. --amount is in minor
@@ -14,6 +16,8 @@ import { ValidationError } from '../../errors.js';
 import { toHex } from '../../hex.js';
 import { maskPan } from '../../security/pan.js';
 import { loadCaKeyFiles, SHIPPED_CA_KEY_FILES } from '../../emv/ca-keys.js';
+import { defaultContactConfig } from '../../emv/contact-config.js';
+import { runContactTransaction } from '../../emv/contact-kernel.js';
 import { runContactlessTransaction } from '../../emv/contactless-kernel.js';
 import { CardError } from '../../emv/errors.js';
 import { defaultContactlessConfig } from '../../emv/kernel-config.js';
@@ -25,7 +29,7 @@ import { parseTrack2Equivalent } from '../../emv/track.js';
 import { parseArgs, required } from '../args.js';
 import type { ToolCommand } from './tool-command.js';
 
-const USAGE = 'emv read --trace FILE [--amount N] [--reveal] [--date YYYY-MM-DD] [--ca-keys FILE]';
+const USAGE = 'emv read --trace FILE [--amount N] [--reveal] [--date YYYY-MM-DD] [--ca-keys FILE] [--contact]';
 
 function readJson(path: string): unknown {
   let text: string;
@@ -58,9 +62,10 @@ function date(text: string | undefined): Date | undefined {
   return d;
 }
 
-function output(r: KernelResult, card: RecordedCard, reveal: boolean): Record<string, unknown> {
+function output(r: KernelResult, card: RecordedCard, reveal: boolean, contact: boolean): Record<string, unknown> {
   const pan = r.sensitive ? (reveal ? r.sensitive.pan : (r.maskedPan ?? null)) : null;
   return {
+    interface: contact ? 'contact' : 'contactless',
     aid: r.aid ? toHex(r.aid) : null,
     label: r.label ?? null,
     pan,
@@ -90,25 +95,27 @@ const emv: ToolCommand = {
   async run(args: string[]) {
     const [sub, ...rest] = args;
     if (sub !== 'read') throw new ValidationError(`emv: ${sub ? `unknown subcommand '${sub}'` : 'a subcommand is needed'} (${USAGE})`);
-    const parsed = parseArgs(rest, { flags: ['trace', 'amount', 'date', 'ca-keys'], switches: ['reveal'] });
+    const parsed = parseArgs(rest, { flags: ['trace', 'amount', 'date', 'ca-keys'], switches: ['reveal', 'contact'] });
     if (parsed.positional.length > 0) throw new ValidationError(`emv read takes no positional arguments (${USAGE})`);
     const path = required(parsed, 'trace');
     const amountText = parsed.flags.get('amount') ?? '100';
     if (!/^[0-9]{1,12}$/.test(amountText)) throw new ValidationError('--amount: a whole amount in minor units, up to 12 digits');
     const reveal = parsed.flags.has('reveal');
+    const contact = parsed.flags.has('contact');
     const caFile = parsed.flags.get('ca-keys');
     const card = new RecordedCard(parseTrace(readJson(path), path));
-    const config = defaultContactlessConfig({ caKeys: loadCaKeyFiles(caFile ? [...SHIPPED_CA_KEY_FILES, caFile] : SHIPPED_CA_KEY_FILES) });
+    const caKeys = loadCaKeyFiles(caFile ? [...SHIPPED_CA_KEY_FILES, caFile] : SHIPPED_CA_KEY_FILES);
     const time = date(parsed.flags.get('date'));
     const transaction = newTransaction({ amount: Number(amountText), ...(time ? { time } : {}) });
+    const transmit = async (apdu: Uint8Array) => card.transceive(apdu);
+    const signal = new AbortController().signal;
     try {
-      const result = await runContactlessTransaction({
-        transmit: async (apdu) => card.transceive(apdu),
-        config,
-        transaction,
-        signal: new AbortController().signal,
-      });
-      const out = output(result, card, reveal);
+      // Contact: the kernel stops at the first GENERATE AC's answer; an ARQC's completion
+      // (issuer authentication, second GENERATE AC) needs a host and is not run here.
+      const result = contact
+        ? await runContactTransaction({ transmit, config: defaultContactConfig({ caKeys }), transaction, signal })
+        : await runContactlessTransaction({ transmit, config: defaultContactlessConfig({ caKeys }), transaction, signal });
+      const out = output(result, card, reveal, contact);
       result.sensitive?.wipe();
       return out;
     } catch (e) {
