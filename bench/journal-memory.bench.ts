@@ -3,7 +3,7 @@
  *  - journal_heap_per_open_record: a sale of the open batch (everything a void or a
  *    reversal needs: the request's fields with the chip data of field 55, the sealed card);
  *  - journal_heap_per_settled_record: the same sale once its batch is settled (the journal
- *    lets go of the request's fields and the sealed card: Journal.retire);
+ *    lets go of the request's fields: Journal.retire);
  *  - journal_heap_per_settled_record_reopened: the settled sales folded back from disk at
  *    start-up, as a terminal that restarts after months holds them.
  * The heap is measured after a full GC (V8's heapUsed), so the figures are the live bytes,

@@ -158,6 +158,11 @@ export class SimulatorServer {
       }
       return send(res, 200, { action, card: body.card ?? null });
     }
+    if (method === 'GET' && path === '/api/process') {
+      // For soaks and technicians: what the terminal process holds (Node's own figures, bytes).
+      const m = process.memoryUsage();
+      return send(res, 200, { pid: process.pid, uptimeS: Math.round(process.uptime()), rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers });
+    }
     if (this.host && path.startsWith('/api/host/') && (await this.host.handle(req, res))) return;
     if (method === 'GET' && path === '/api/receipts') {
       return send(res, 200, this.board.printer.receipts.map(({ id, text }) => ({ id, text })));

@@ -24,6 +24,9 @@ export function parseHostUrl(s: string): { tls: boolean; host: string; port: num
   return { tls: m[1] === 'tls', ...parseHostPort(m[2]!, '--host') };
 }
 
+/** The options of `pos start` (CONTRACT.md, docs/commands.md). */
+export const START_FLAGS = ['board', 'data', 'http', 'host', 'host-ca', 'lang', 'time-scale'] as const;
+
 /**
  * `pos start`: the terminal on a board. On the sim board the devices are emulators in this
  * process and the simulator API listens on --http. This module is a composition root: it
@@ -32,7 +35,7 @@ export function parseHostUrl(s: string): { tls: boolean; host: string; port: num
  */
 export async function start(args: string[]): Promise<number> {
   const t0 = performance.now();
-  const a = parseArgs(args, { flags: ['board', 'data', 'http', 'host', 'host-ca', 'lang', 'time-scale'] });
+  const a = parseArgs(args, { flags: [...START_FLAGS] });
   const board = await loadBoard(a.flags.get('board') ?? 'sim');
   const dataDir = resolve(a.flags.get('data') ?? './data');
   const http = parseHostPort(a.flags.get('http') ?? '127.0.0.1:7070', '--http');

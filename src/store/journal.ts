@@ -288,19 +288,20 @@ export class Journal {
   }
 
   /**
-   * A settled batch's transactions keep what refunds, reprints, totals and the lists read,
-   * and let go of what only a reversal or a void needs: the request's fields and the sealed
-   * card (a settled transaction can be neither reversed nor voided, section 8 and 9). Each
-   * transaction then costs the memory of its look-up fields alone, so a terminal that runs
-   * for months does not carry every request it ever sent. The log on disk keeps it all.
-   * A transaction still waiting for its outcome keeps everything (closeBatch refuses such
-   * a batch; an old log may hold one).
+   * A settled batch's transactions keep what refunds, reprints, totals and the lists read
+   * (the sealed card too: a refund by reference sends the sale's PAN when the card is not
+   * read again), and let go of what only a reversal needs: the request's fields with its
+   * chip data (a settled transaction can no longer be reversed, docs/host-spec.md sections
+   * 8 and 9). Each transaction then costs well under half the memory, so a terminal that
+   * runs for months does not carry every request it ever sent; the log on disk keeps it
+   * all. A transaction still waiting for its outcome keeps everything (closeBatch refuses
+   * such a batch; an old log may hold one).
    */
   private retire(batch: number): void {
     for (const id of this.byBatchIndex.get(batch) ?? []) {
       const r = this.records.get(id);
-      if (!r || OPEN_STATUSES.includes(r.status) || (r.reversal === null && r.sealedCard === null)) continue;
-      this.records.set(id, { ...r, reversal: null, sealedCard: null });
+      if (!r || OPEN_STATUSES.includes(r.status) || r.reversal === null) continue;
+      this.records.set(id, { ...r, reversal: null });
     }
   }
 

@@ -13,6 +13,12 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
  * protect them against an offline search: the file is mode 0600 and the lockout
  * (operators.ts) guards the keypad. The parameters are stored with each hash, so they can
  * be raised later without invalidating passwords already set.
+ *
+ * Memory: node:crypto's scrypt runs in a libuv pool thread, and glibc, once a large block
+ * has been freed, raises its mmap threshold, so later 16 MiB blocks come from that thread's
+ * arena and stay in the RSS after the check (up to 64 MiB with four pool threads; measured
+ * by the soak, docs/performance.md). deploy/pos.service and `npm start` set
+ * MALLOC_MMAP_THRESHOLD_ so each block goes back to the system when the check ends.
  */
 export interface PasswordHash {
   alg: 'scrypt';

@@ -47,6 +47,24 @@ describe('pos start on the sim board, through the simulator API', () => {
     expect((await get('/api/display')).body.lines[2]).toContain('Cancelled');
   });
 
+  it('--time-scale: only for a sim board, 1 to 1000', async () => {
+    const real = await runPos(['start', '--board', 'rpi-pn532-hsu', '--time-scale', '10', '--data', join(data, 'ts')]);
+    expect(real.code).toBe(2);
+    expect(real.stderr).toMatch(/board rpi-pn532-hsu has real devices, which keep real time/);
+    const slow = await runPos(['start', '--time-scale', '0.5', '--data', join(data, 'ts')]);
+    expect(slow.code).toBe(2);
+    expect(slow.stderr).toMatch(/--time-scale must be a number from 1 to 1000 \(got '0\.5'\)/);
+  });
+
+  it('GET /api/process: the pos process\'s own memory figures', async () => {
+    const { status, body } = await get('/api/process');
+    expect(status).toBe(200);
+    expect(body.pid).not.toBe(process.pid);
+    expect(body.heapUsed).toBeGreaterThan(0);
+    expect(body.heapUsed).toBeLessThanOrEqual(body.heapTotal);
+    expect(body.rss).toBeGreaterThan(body.heapUsed);
+  });
+
   it('refuses a key that does not exist, and bad JSON', async () => {
     const r = await keys(['F1']);
     expect(r.status).toBe(400);

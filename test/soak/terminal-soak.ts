@@ -3,7 +3,7 @@
  *
  *   npm run soak -- --sales N [--seed S] [--fault-rate 0.1] [--void-rate 0.06] [--refunds 5]
  *                    [--settle-every 500] [--rss-every 25] [--time-scale K] [--host-inside]
- *                    [--keep] [--trace]
+ *                    [--glibc-default] [--keep] [--trace]
  *
  * Starts `pos host` (the acquirer simulator, a process of its own as the acquirer is in the
  * field, so the terminal's RSS is the terminal's) and `pos start --host` on a fresh data
@@ -61,6 +61,7 @@ const { values } = parseArgs({
     'rss-every': { type: 'string', default: '25' },
     'time-scale': { type: 'string', default: '1' },
     'host-inside': { type: 'boolean', default: false },
+    'glibc-default': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
   },
@@ -178,6 +179,11 @@ setTimeout(() => {
 }, budgetMs).unref();
 
 const scaleArgs = SCALE === 1 ? [] : ['--time-scale', String(SCALE)];
+// The terminal runs as deploy/pos.service and `npm start` run it: with glibc's mmap threshold
+// fixed, so scrypt's 16 MiB blocks go back to the system (src/store/password-hash.ts).
+// --glibc-default runs it without, to see the difference.
+if (values['glibc-default']) delete process.env.MALLOC_MMAP_THRESHOLD_;
+else process.env.MALLOC_MMAP_THRESHOLD_ = '131072';
 let hostArgs: string[] = [];
 let hostUrl: string | null = null;
 if (!HOST_INSIDE) {
@@ -381,6 +387,8 @@ const problems: string[] = [];
 const faults: Record<string, number> = {};
 const screensSeen: Record<string, number> = {};
 const rss: { sales: number; kib: number }[] = [];
+/** The terminal's JS heap beside its RSS (GET /api/process): live data against what the process holds. */
+const heapSamples: { sales: number; heapUsedKiB: number; heapTotalKiB: number; externalKiB: number }[] = [];
 const approvedMs: number[] = [];
 const wholeMs: number[] = [];
 let voids = 0;
@@ -462,8 +470,12 @@ for (let i = 0; i < SALES && !aborted; i++) {
       }
     }
   }
-  if (salesDone % RSS_EVERY === 0) rss.push({ sales: salesDone, kib: rssKiB() });
-  if (salesDone % 25 === 0) log({ progress: salesDone, seconds: Math.round((performance.now() - salesStart) / 1000), rssKiB: rssKiB(), screens: screensSeen, faults, voids, stuck });
+  if (salesDone % RSS_EVERY === 0) {
+    rss.push({ sales: salesDone, kib: rssKiB() });
+    const p = await get<{ heapUsed: number; heapTotal: number; external: number }>('/api/process').catch(() => null);
+    if (p) heapSamples.push({ sales: salesDone, heapUsedKiB: Math.round(p.heapUsed / 1024), heapTotalKiB: Math.round(p.heapTotal / 1024), externalKiB: Math.round(p.external / 1024) });
+  }
+  if (salesDone % 25 === 0) log({ progress: salesDone, seconds: Math.round((performance.now() - salesStart) / 1000), rssKiB: rssKiB(), heap: heapSamples.at(-1), screens: screensSeen, faults, voids, stuck });
   if (!aborted && salesDone % SETTLE_EVERY === 0 && salesDone < SALES) await doSettle();
 }
 const salesSeconds = (performance.now() - salesStart) / 1000;
@@ -584,6 +596,7 @@ const summary = {
     salesPerSecond: Number((salesDone / salesSeconds).toFixed(4)),
     // Times are real ms; at the counter's pace (time scale 1) device waits take timeScale times longer.
     timeScale: SCALE,
+    mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? 'glibc default (dynamic)',
     host: HOST_INSIDE ? 'inside pos start' : 'pos host, its own process',
     startupToIdleMs: Math.round(startupMs),
     saleWholeMs: { p50: pct(wholeMs, 50), p90: pct(wholeMs, 90), max: pct(wholeMs, 100) },
@@ -605,6 +618,7 @@ const summary = {
       every: RSS_EVERY,
       samples: rss.map((x) => x.kib),
       fromSale100: line,
+      heap: heapSamples,
     },
     counts,
     charged,
