@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { defaultContactlessConfig, type ContactlessConfig } from './emv/kernel-config.js';
 import { defaultContactConfig, type ContactConfig } from './emv/contact-config.js';
+import { hashedExceptionFile } from './emv/exception-file.js';
 import { DEFAULT_TERMINAL_CONFIG, type TerminalConfig } from './emv/terminal-data.js';
 import { macKeySourceOf } from './flows/online-keys.js';
 import { journalReversalListener, recoverOnline, type OnlineDeps, type OnlineRecovery } from './flows/online.js';
@@ -53,10 +54,18 @@ export function emvConfig(settings: TerminalSettings): ContactlessConfig {
   return { ...base, terminal: terminalConfig(settings, base.terminal) };
 }
 
-/** The contact kernel's configuration with the merchant's settings. */
-export function contactEmvConfig(settings: TerminalSettings): ContactConfig {
+/**
+ * The contact kernel's configuration with the merchant's settings; with `hashKey` (the key
+ * store's PAN hash key) the settings' exception file, whose entries are PAN hashes under it.
+ */
+export function contactEmvConfig(settings: TerminalSettings, hashKey?: Uint8Array): ContactConfig {
   const base = defaultContactConfig();
-  return { ...base, terminal: terminalConfig(settings, base.terminal) };
+  const listed = settings.exceptionFile ?? [];
+  return {
+    ...base,
+    terminal: terminalConfig(settings, base.terminal),
+    ...(hashKey && listed.length > 0 ? { exceptionFile: hashedExceptionFile(hashKey, listed) } : {}),
+  };
 }
 
 /**
@@ -94,7 +103,7 @@ export async function openPayments(o: PaymentOptions): Promise<PaymentServices> 
   reversals.start();
   return {
     emv: emvConfig(o.settings),
-    contact: contactEmvConfig(o.settings),
+    contact: contactEmvConfig(o.settings, secrets.hashKey),
     keyStore: o.keyStore,
     online,
     recovered,

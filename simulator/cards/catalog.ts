@@ -89,6 +89,17 @@ function app(account: string, o: Own): ApplicationDescription {
 
 const UNIONPAY: Partial<ApplicationDescription> = { aid: 'A000000333010101', label: 'PBOC DEBIT', issuerKey: 'unionpay-issuer' };
 const MASTERCARD: Partial<ApplicationDescription> = { aid: 'A0000000041010', label: 'MASTERCARD', profile: 'mchip', issuerKey: 'mastercard-issuer' };
+/** American Express Expresspay (Book C-4): M/Chip-like, CDA; online PIN at or above the CVM limit, else signature, else no CVM. */
+const AMEX: Omit<Own, 'iccKey'> = {
+  aid: 'A000000025010801',
+  label: 'AMERICAN EXPRESS',
+  profile: 'mchip',
+  issuerKey: 'amex-issuer',
+  cardholderName: 'TEST/AMEX',
+  cvm: { cvmList: '000000000000000042031E031F03' },
+  appVersion: '0001',
+  iac: { default: 'B000000000', denial: '0000000000', online: 'B000008000' },
+};
 
 /** Whether a description can be made here (the host's accounts file has its accounts). */
 function describe(id: string, brand: string, uid: string, apps: () => ApplicationDescription[]): [string, () => CardDescription] {
@@ -108,12 +119,14 @@ const DESCRIPTIONS = new Map<string, () => CardDescription>([
     app('two-apps-debit', { ...UNIONPAY, iccKey: 'icc-two-apps-unionpay', priority: 2 }),
     app('two-apps-credit', { ...MASTERCARD, label: 'MC CREDIT', iccKey: 'icc-two-apps-visa', priority: 1 }),
   ]),
+  describe('amex-ok', 'American Express', '04A1000000000A', () => [app('amex-ok', { ...AMEX, iccKey: 'icc-amex-ok' })]),
 ]);
 
 /**
- * A card for Kernel 4 tests and the bench: American Express Expresspay (Book C-4). Not in
- * the catalog: the host simulator holds no Amex account. PAN 374245455400001 is a public
- * Amex test PAN; the IMK is this file's own.
+ * A card for Kernel 4 tests and the bench: American Express Expresspay (Book C-4), fixed
+ * here so their scripts do not move with the host's accounts. The catalog's `amex-ok` is
+ * the same card on the host simulator's account of that id (PAN 374245455400001, a public
+ * Amex test PAN, and the same IMK), so the host approves it.
  */
 export const AMEX_TEST_CARD: CardDescription = Object.freeze({
   id: 'amex-test',
@@ -195,6 +208,10 @@ for (const item of [
   }),
   contactless('two-apps', {
     note: 'Co-badged card: UnionPay debit (priority 2, listed first in the PPSE) and Mastercard credit (priority 1); the terminal selects Mastercard, the higher priority.',
+  }),
+  contactless('amex-ok', {
+    pinHint: '1234',
+    note: 'American Express Expresspay (Kernel 4) with CDA: online (ARQC), approved; online PIN at or above the CVM limit (CVM list 42 03 1E 03 1F 03).',
   }),
   // The contact chip and magstripe cards come from their own modules.
   ...CONTACT_CATALOG,

@@ -1,7 +1,8 @@
 /**
- * The contact chip cards of the catalog (CONTRACT.md: `chip-ok`), described from the host
- * simulator's account of the same id so the acquirer simulator verifies their ARQCs and
- * approves, and a stripe for each, as a chip card carries one (service code 201).
+ * The contact chip cards of the catalog (CONTRACT.md: `chip-ok`; and `chip-offlinepin`, a
+ * card that checks the PIN itself), described from the host simulator's account of the same
+ * id so the acquirer simulator verifies their ARQCs and approves, and a stripe for each, as
+ * a chip card carries one (service code 201).
  */
 import type { ContactCardDescription } from './contact-description.js';
 import { ContactChipCard } from './contact-card.js';
@@ -23,8 +24,15 @@ function withTck(hexWithoutTck: string): string {
   return hexWithoutTck + x.toString(16).padStart(2, '0').toUpperCase();
 }
 
+export type ContactCatalogId = 'chip-ok' | 'chip-offlinepin';
+
 /** The description of a catalog contact card, fresh: tests may change it. */
-export function contactCardDescription(id: 'chip-ok'): ContactCardDescription {
+export function contactCardDescription(id: ContactCatalogId): ContactCardDescription {
+  return id === 'chip-ok' ? chipOk() : chipOfflinePin();
+}
+
+function chipOk(): ContactCardDescription {
+  const id = 'chip-ok';
   const a = hostAccount(id);
   return {
     id,
@@ -63,6 +71,50 @@ export function contactCardDescription(id: 'chip-ok'): ContactCardDescription {
 }
 
 /**
+ * A Mastercard contact card whose CVM is the enciphered PIN the card checks itself (Book 3
+ * 10.5.1), under an ICC PIN Encipherment key of its own (9F2D, Book 2 7.1); PIN 1234, three
+ * tries. CVM list: enciphered offline PIN where the terminal supports it, failing CVM
+ * processing when it fails (b7 clear); else signature; else no CVM. Its IAC-Denial holds
+ * "PIN Try Limit exceeded": with the PIN blocked it declines (AAC) at the first GENERATE AC.
+ */
+function chipOfflinePin(): ContactCardDescription {
+  const id = 'chip-offlinepin';
+  const a = hostAccount(id);
+  return {
+    id,
+    brand: 'Mastercard',
+    atr: T0_ATR,
+    pse: true,
+    applications: [
+      {
+        aid: 'A0000000041010',
+        label: 'MASTERCARD',
+        priority: 1,
+        pan: a.pan,
+        psn: a.psn,
+        expiry: expiryDate(a),
+        effective: '200101',
+        issuerCountry: 156,
+        currency: Number(a.currency),
+        serviceCode: '201',
+        cardholderName: 'TEST/OFFLINE PIN',
+        imk: a.imk,
+        issuerKey: 'mastercard-issuer',
+        iccKey: 'icc-chip-offlinepin',
+        oda: 'CDA',
+        issuerAuthentication: 'in-cdol2',
+        cvmList: '000000000000000004031E031F03',
+        iac: { default: 'B450840000', denial: '0000200000', online: 'B470848000' },
+        appVersion: '0002',
+        offlineLimit: 0,
+        atc: 0x0040,
+        offlinePin: { pin: '1234', tryLimit: 3, pinKey: 'pin-chip-offlinepin' },
+      },
+    ],
+  };
+}
+
+/**
  * The same card speaking T=1 (EMV basic ATR for T=1): TD1 81 and TD2 31 (T=1), TA3 FE
  * (IFSC 254), TB3 45 (BWI 4, CWI 5), the historical bytes, then TCK.
  */
@@ -79,5 +131,16 @@ export const CONTACT_CATALOG: readonly CatalogItem[] = [
     },
     chip: () => new ContactChipCard(contactCardDescription('chip-ok')),
     magstripe: () => stripeOf(contactCardDescription('chip-ok').applications[0]!),
+  },
+  {
+    entry: {
+      id: 'chip-offlinepin',
+      brand: 'Mastercard',
+      technologies: ['chip', 'magstripe'],
+      pinHint: '1234',
+      note: 'Mastercard contact chip (insert), T=0: PSE, CDA; the card checks the PIN itself (offline enciphered PIN, its own PIN encipherment key): a wrong PIN says the tries left (3), the third wrong one blocks it and the card then declines (AAC). Right PIN: ARQC, approved online.',
+    },
+    chip: () => new ContactChipCard(contactCardDescription('chip-offlinepin')),
+    magstripe: () => stripeOf(contactCardDescription('chip-offlinepin').applications[0]!),
   },
 ];

@@ -3,7 +3,8 @@
  * and its applications, each as an issuer personalises it (EMV 4.4 Book 3 Annex A1 data
  * objects, Book 2 keys and certificates) and with the choices that shape a transaction:
  * which offline data authentication it offers, how it checks the issuer, its CVM list, its
- * velocity limits. contact-card.ts turns a description into a card that answers APDUs.
+ * offline PIN, its velocity limits; and the card's directory tree (the PSE and any DDFs
+ * under it). contact-card.ts turns a description into a card that answers APDUs.
  */
 
 import type { ApplicationAccount } from './card-description.js';
@@ -45,6 +46,37 @@ export interface ContactApplicationDescription extends ApplicationAccount {
   blocked?: boolean;
   /** GPO answers 6985, conditions of use not satisfied (Book 3 10.1: the terminal selects another). */
   gpoRefused?: boolean;
+  /** The card verifies the PIN itself (Book 3 10.5.1, 6.5.12): VERIFY, GET CHALLENGE, the PIN Try Counter. */
+  offlinePin?: OfflinePinDescription;
+}
+
+export interface OfflinePinDescription {
+  /** The reference PIN, 4 to 12 digits. */
+  pin: string;
+  /** PIN Try Limit: the PIN Try Counter (9F17) starts at it and a right PIN sets it back to it. */
+  tryLimit: number;
+  /** The counter at the start, when not the limit (0: the PIN is blocked). */
+  triesLeft?: number;
+  /**
+   * The key enciphered PINs come under (Book 2 7.1): the name of a separate ICC PIN
+   * Encipherment key in keys/test-keys.json, certified in 9F2D with 9F2E and 9F2F; absent,
+   * the ICC key (which needs DDA or CDA for its certificate).
+   */
+  pinKey?: string;
+  /** GET DATA of the PIN Try Counter answers 6A88: the card does not give it. */
+  counterHidden?: boolean;
+}
+
+/**
+ * One entry of a directory (Book 1 12.2.3): an application of the card (by its index in
+ * `applications`), or a DDF with its own directory, a list of records each a list of entries.
+ */
+export type DirectoryEntry = { application: number } | { ddf: DdfDescription };
+
+export interface DdfDescription {
+  /** The DDF name (9D, the DF name SELECT takes), hex, 5 to 16 bytes. */
+  name: string;
+  records: DirectoryEntry[][];
 }
 
 export interface ContactCardDescription {
@@ -56,5 +88,10 @@ export interface ContactCardDescription {
   pse: boolean;
   /** Every SELECT answers 6A81: the card is blocked (Book 1 12.3.2). */
   cardBlocked?: boolean;
+  /**
+   * The PSE's directory, record by record; absent: one record listing every application.
+   * A DDF named twice is the first one's (so a DDF can list itself, as a broken card would).
+   */
+  directory?: DirectoryEntry[][];
   applications: ContactApplicationDescription[];
 }

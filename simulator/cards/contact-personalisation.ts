@@ -4,7 +4,8 @@
  * Book 3 Annex A1 data objects, CDOL1 and CDOL2, CVM list, action codes, velocity limits)
  * and what offline data authentication needs (Book 2: issuer certificate, and the Signed
  * Static Application Data for SDA or the ICC certificate for DDA and CDA, both over the
- * static data of the records the AFL marks).
+ * static data of the records the AFL marks; for an enciphered offline PIN under a key of its
+ * own, the ICC PIN Encipherment Public Key Certificate of Book 2 7.1).
  */
 import { concat } from '../../src/bytes.js';
 import { encodeCn, encodeN } from '../../src/emv/formats.js';
@@ -31,6 +32,8 @@ export interface PersonalisedContact {
   /** Records by "SFI/record", each a 70 template. */
   records: Map<string, Uint8Array>;
   icc: TestKey;
+  /** The key an enciphered offline PIN comes under (Book 2 7.1): the separate PIN key, or the ICC key. */
+  pinKey: TestKey;
   iad: Uint8Array;
 }
 
@@ -63,7 +66,9 @@ export function personaliseContact(d: ContactApplicationDescription): Personalis
   const dynamic = d.oda === 'DDA' || d.oda === 'CDA';
   // SFI 1 record 1 is signed; SFI 2 holds the certificates (and SDA's signature, in a
   // record of its own: a record holds at most 254 bytes), which cannot sign themselves.
-  const afl = fromHex('08010101' + (d.oda === 'none' ? '' : '10010200'));
+  const pinKeyName = d.offlinePin?.pinKey;
+  const sfi2Records = (d.oda === 'none' ? 0 : 2) + (pinKeyName ? (d.oda === 'none' ? 2 : 1) : 0);
+  const afl = fromHex('08010101' + (sfi2Records ? `1001${sfi2Records.toString(16).padStart(2, '0')}00` : ''));
   const pdol = d.pdol ? fromHex(d.pdol) : undefined;
   const cdol1 = fromHex(MCHIP_CDOL1);
   const cdol2 = fromHex(d.issuerAuthentication === 'in-cdol2' ? CDOL2_WITH_ISSUER_DATA : CDOL2_WITHOUT_ISSUER_DATA);
@@ -106,9 +111,9 @@ export function personaliseContact(d: ContactApplicationDescription): Personalis
   const records = new Map<string, Uint8Array>([['1/1', record1]]);
 
   const icc = iccKey(d.iccKey);
-  if (d.oda !== 'none') {
-    // Book 2 5.4: for SFI 1-10 the signed data is the record template's value; then the AIP (9F4A).
-    const staticData = concat(decodeTlv(record1)[0]!.value, aip);
+  const pinKey = pinKeyName ? iccKey(pinKeyName) : icc;
+  const mmyy = d.expiry.slice(2, 4) + d.expiry.slice(0, 2);
+  if (d.oda !== 'none' || pinKeyName) {
     const ca = testCa();
     const issuer = issuerKey(d.issuerKey);
     const issuerCert = issuerCertificate(ca, issuer, d.pan.slice(0, 6), '1239', Uint8Array.of(0x00, 0x00, 0x01));
@@ -116,9 +121,21 @@ export function personaliseContact(d: ContactApplicationDescription): Personalis
     if (issuerCert.remainder.length) issuerRecord.push(t(0x92, issuerCert.remainder));
     issuerRecord.push(t(0x9f32, issuer.exponent));
     records.set('2/1', encodeTlv([{ tag: 0x70, children: issuerRecord }]));
+    if (pinKeyName) {
+      // Book 2 7.1: the ICC PIN Encipherment Public Key Certificate is signed as the ICC Public
+      // Key Certificate is, with no static data in its hash.
+      const pinCert = iccCertificate(issuer, pinKey, d.pan, mmyy, Uint8Array.of(0x00, 0x00, 0x03), new Uint8Array(0));
+      const pinRecord: TlvInput[] = [t(0x9f2d, pinCert.certificate), t(0x9f2e, pinKey.exponent)];
+      if (pinCert.remainder.length) pinRecord.push(t(0x9f2f, pinCert.remainder));
+      records.set(`2/${sfi2Records}`, encodeTlv([{ tag: 0x70, children: pinRecord }]));
+    }
+  }
+  if (d.oda !== 'none') {
+    // Book 2 5.4: for SFI 1-10 the signed data is the record template's value; then the AIP (9F4A).
+    const staticData = concat(decodeTlv(record1)[0]!.value, aip);
+    const issuer = issuerKey(d.issuerKey);
     if (d.oda === 'SDA') records.set('2/2', encodeTlv([{ tag: 0x70, children: [t(0x93, signStaticData(issuer, fromHex('DAC1'), staticData))] }]));
     if (dynamic) {
-      const mmyy = d.expiry.slice(2, 4) + d.expiry.slice(0, 2);
       const iccCert = iccCertificate(issuer, icc, d.pan, mmyy, Uint8Array.of(0x00, 0x00, 0x02), staticData);
       const iccRecord: TlvInput[] = [t(0x9f46, iccCert.certificate), t(0x9f47, icc.exponent)];
       if (iccCert.remainder.length) iccRecord.push(t(0x9f48, iccCert.remainder));
@@ -138,6 +155,7 @@ export function personaliseContact(d: ContactApplicationDescription): Personalis
     ddol,
     records,
     icc,
+    pinKey,
     // Visa's IAD format with CVN 10 (the cryptogram version is the simulator's own).
     iad: fromHex('06010A03A00000'),
   };

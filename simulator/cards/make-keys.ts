@@ -1,8 +1,13 @@
 /**
  * Makes the simulator's test PKI: one test Certification Authority, an issuer key per test
- * issuer and an ICC key per virtual card application. Run it only to replace them:
+ * issuer and an ICC key per virtual card application (and a PIN encipherment key where a
+ * card has one of its own). Run it only to replace them:
  *
  *   npx tsx simulator/cards/make-keys.ts
+ *
+ * or, to add the keys of new cards and leave every existing key as it is:
+ *
+ *   npx tsx simulator/cards/make-keys.ts --missing
  *
  * It writes the private keys to simulator/cards/keys/test-keys.json (test keys: they sign
  * nothing outside the simulator) and the CA's public half, under every RID the virtual cards
@@ -11,7 +16,7 @@
  * are longer than the ICC keys (1024), so certificates need remainders, as on real cards.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '../../src/hex.js';
 import { caKeyChecksum } from '../../src/emv/ca-keys.js';
@@ -30,7 +35,33 @@ export const TEST_CA_EXPIRY = '2040-12-31';
 export const TEST_CA_RIDS = ['A000000003', 'A000000004', 'A000000025', 'A000000333'];
 
 const ISSUERS = ['visa-issuer', 'mastercard-issuer', 'amex-issuer', 'unionpay-issuer'];
-const ICCS = ['icc-visa-ok', 'icc-visa-nsf', 'icc-visa-expired', 'icc-mc-ok', 'icc-mc-wrongpin', 'icc-unionpay-ok', 'icc-two-apps-visa', 'icc-two-apps-unionpay', 'icc-amex-ok', 'icc-chip-ok'];
+const ICCS = [
+  'icc-visa-ok',
+  'icc-visa-nsf',
+  'icc-visa-expired',
+  'icc-mc-ok',
+  'icc-mc-wrongpin',
+  'icc-unionpay-ok',
+  'icc-two-apps-visa',
+  'icc-two-apps-unionpay',
+  'icc-amex-ok',
+  'icc-chip-ok',
+  'icc-chip-offlinepin',
+  // chip-offlinepin's ICC PIN Encipherment key (Book 2 7.1), apart from its ICC key.
+  'pin-chip-offlinepin',
+];
+
+/** ICC keys alternate between the two exponents EMV allows (Book 2 11.2.1). */
+const iccExponent = (i: number) => (i % 2 ? 3 : 65537);
+
+/** --missing: the keys named above that keys/test-keys.json lacks are made and added; nothing else changes. */
+function addMissing(keysFile: string): void {
+  const file = JSON.parse(readFileSync(keysFile, 'utf8')) as { iccs: Record<string, StoredKey> } & Record<string, unknown>;
+  const added = ICCS.filter((n) => !file.iccs[n]);
+  for (const n of added) file.iccs[n] = make(1024, iccExponent(ICCS.indexOf(n)));
+  writeFileSync(keysFile, JSON.stringify(file, null, 2) + '\n');
+  process.stdout.write(`added ${added.length ? added.join(', ') : 'nothing'} to ${keysFile}\n`);
+}
 
 function make(bits: number, e: number): StoredKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: e });
@@ -44,10 +75,13 @@ function make(bits: number, e: number): StoredKey {
 }
 
 function main(): void {
+  if (process.argv.includes('--missing')) {
+    addMissing(fileURLToPath(new URL('./keys/test-keys.json', import.meta.url)));
+    return;
+  }
   const ca = make(1408, 3);
   const issuers = Object.fromEntries(ISSUERS.map((n) => [n, make(1152, 3)]));
-  // ICC keys alternate between the two exponents EMV allows (Book 2 11.2.1).
-  const iccs = Object.fromEntries(ICCS.map((n, i) => [n, make(1024, i % 2 ? 3 : 65537)]));
+  const iccs = Object.fromEntries(ICCS.map((n, i) => [n, make(1024, iccExponent(i))]));
   const keysFile = fileURLToPath(new URL('./keys/test-keys.json', import.meta.url));
   writeFileSync(
     keysFile,

@@ -1,7 +1,8 @@
 /**
  * Application selection over the contact interface, EMV 4.4 Book 1 chapter 12: the
  * candidate list is built from the card's Payment System Environment directory (12.3.2,
- * SELECT '1PAY.SYS.DDF01' then READ RECORD of its SFI) or, when the card has none, by
+ * SELECT '1PAY.SYS.DDF01' then READ RECORD of its SFI, DDFs followed into their own
+ * directories) or, when the card has none, by
  * selecting each AID the terminal knows (12.3.3, with partial names and "select next");
  * then the candidates are ordered by priority for final selection (12.4).
  *
@@ -12,6 +13,7 @@
 import { readRecord, selectByName, type CommandApdu, type ResponseApdu } from './apdu.js';
 import { printable } from './candidate-list.js';
 import type { ContactAidConfig, ContactConfig } from './contact-config.js';
+import { toHex } from '../hex.js';
 import { CardError } from './errors.js';
 import { decodeTlv, findPath, type Tlv } from './tlv.js';
 
@@ -22,6 +24,10 @@ export const PSE = Uint8Array.from(Buffer.from('1PAY.SYS.DDF01', 'ascii'));
 const MAX_OCCURRENCES = 16;
 /** A directory longer than this is a card that loops; Book 1 names no limit, records are 1-254. */
 const MAX_DIRECTORY_RECORDS = 32;
+/** The PSE is depth 1; a DDF below this many levels is not entered (Book 1 names no limit). */
+const MAX_DIRECTORY_DEPTH = 4;
+/** Records read over the whole tree of directories, PSE and DDFs together. */
+const MAX_WALK_RECORDS = 64;
 
 export type Exchange = (command: CommandApdu) => Promise<ResponseApdu>;
 
@@ -92,41 +98,100 @@ export async function findCandidates(exchange: Exchange, config: Pick<ContactCon
 
 /**
  * Book 1 12.3.2: SELECT the PSE, read its directory (SFI from 88) record by record until
- * 6A83, and keep each ADF entry (61 with 4F) the terminal supports. 'fallback' sends the
- * caller to the list of AIDs: no PSE, a blocked PSE (6283), bad data, a READ RECORD error.
+ * 6A83, and keep each ADF entry (61 with 4F) the terminal supports; a DDF entry (61 with
+ * 9D) is followed into its own directory (directory-walk below). 'fallback' sends the caller
+ * to the list of AIDs: no PSE, a blocked PSE (6283), bad data, a READ RECORD error.
  */
 async function fromPse(exchange: Exchange, aids: readonly ContactAidConfig[]): Promise<CandidateSearch | { kind: 'fallback' }> {
   const r = await exchange(selectByName(PSE));
   if (r.sw === 0x6a81) return { kind: 'card-blocked', reason: 'SELECT of the PSE answered 6A81: the card is blocked or does not support SELECT' };
   if (r.sw !== 0x9000) return { kind: 'fallback' };
   try {
-    const fci = decodeTlv(r.data);
-    const sfi = findPath(fci, 0x6f, 0xa5, 0x88)?.value;
-    if (!sfi || sfi.length !== 1 || sfi[0]! < 1 || sfi[0]! > 30) return { kind: 'fallback' };
-    const candidates: ContactCandidate[] = [];
-    for (let rec = 1; rec <= MAX_DIRECTORY_RECORDS; rec++) {
-      const rr = await exchange(readRecord(sfi[0]!, rec));
-      if (rr.sw === 0x6a83) return { kind: 'candidates', method: 'pse', candidates };
-      if (rr.sw !== 0x9000) return { kind: 'fallback' };
-      const record = decodeTlv(rr.data);
-      if (record.length !== 1 || record[0]!.tag !== 0x70 || !record[0]!.children) return { kind: 'fallback' };
-      for (const entry of record[0]!.children) {
-        // A DDF entry (9D) would be followed into its own directory (12.3.2 step 4); the
-        // payment cards this terminal meets list their ADFs in the PSE, so DDFs are skipped.
-        if (entry.tag !== 0x61 || !entry.children) continue;
-        const adf = entry.children.find((c) => c.tag === 0x4f)?.value;
-        if (!adf || adf.length < 5 || adf.length > 16) continue;
-        const aid = matchingAid(adf, aids);
-        if (!aid || candidates.some((c) => equal(c.adfName, adf))) continue;
-        candidates.push({ adfName: adf.slice(), aid, ...describe(entry.children), order: candidates.length });
-      }
-    }
-    return { kind: 'fallback' };
+    const sfi = directorySfi(r.data);
+    if (sfi === undefined) return { kind: 'fallback' };
+    const walk: Walk = { exchange, aids, candidates: [], entered: new Set([toHex(PSE)]), records: 0 };
+    const read = await readDirectory(walk, PSE, sfi, 1);
+    return read === 'complete' ? { kind: 'candidates', method: 'pse', candidates: walk.candidates } : { kind: 'fallback' };
   } catch (e) {
     // Malformed directory data: Book 1 12.3.2 goes on with the list of AIDs.
     if (e instanceof CardError) return { kind: 'fallback' };
     throw e;
   }
+}
+
+/** The SFI of a directory (88 in the FCI's proprietary template A5), 1 to 30; else undefined. */
+function directorySfi(fciData: Uint8Array): number | undefined {
+  const sfi = findPath(decodeTlv(fciData), 0x6f, 0xa5, 0x88)?.value;
+  return sfi && sfi.length === 1 && sfi[0]! >= 1 && sfi[0]! <= 30 ? sfi[0]! : undefined;
+}
+
+/** What the walk through the PSE's directories carries. */
+interface Walk {
+  exchange: Exchange;
+  aids: readonly ContactAidConfig[];
+  candidates: ContactCandidate[];
+  /** The DF names (hex) of every directory entered: a DDF listed again (a loop) is not entered twice. */
+  entered: Set<string>;
+  /** Records read over the whole walk. */
+  records: number;
+}
+
+/**
+ * One directory of Book 1 12.3.2, read from record 1 until 6A83: each ADF entry (4F) the
+ * terminal supports becomes a candidate; each DDF entry (9D) is SELECTed and its own
+ * directory (the SFI of its FCI) read at once, depth first, before the next entry of this
+ * one. READ RECORD reads the files of the current DF (ISO/IEC 7816-4 7.3.3), so after a DDF
+ * this directory is SELECTed again before its next record is read. A DDF that cannot be
+ * selected, has no directory, was entered before (a card whose DDFs list each other) or lies
+ * deeper than MAX_DIRECTORY_DEPTH is passed over; a DDF's directory that breaks off keeps
+ * what it gave. 'broken': this directory could not be read to its end.
+ */
+async function readDirectory(walk: Walk, name: Uint8Array, sfi: number, depth: number): Promise<'complete' | 'broken'> {
+  for (let rec = 1; rec <= MAX_DIRECTORY_RECORDS; rec++) {
+    if (++walk.records > MAX_WALK_RECORDS) return 'broken';
+    const rr = await walk.exchange(readRecord(sfi, rec));
+    if (rr.sw === 0x6a83) return 'complete';
+    if (rr.sw !== 0x9000) return 'broken';
+    const record = decodeTlv(rr.data);
+    if (record.length !== 1 || record[0]!.tag !== 0x70 || !record[0]!.children) return 'broken';
+    let left = false;
+    for (const entry of record[0]!.children) {
+      if (entry.tag !== 0x61 || !entry.children) continue;
+      const adf = entry.children.find((c) => c.tag === 0x4f)?.value;
+      if (adf) {
+        if (adf.length < 5 || adf.length > 16) continue;
+        const aid = matchingAid(adf, walk.aids);
+        if (!aid || walk.candidates.some((c) => equal(c.adfName, adf))) continue;
+        walk.candidates.push({ adfName: adf.slice(), aid, ...describe(entry.children), order: walk.candidates.length });
+        continue;
+      }
+      const ddf = entry.children.find((c) => c.tag === 0x9d)?.value;
+      if (!ddf || ddf.length < 5 || ddf.length > 16 || depth >= MAX_DIRECTORY_DEPTH || walk.entered.has(toHex(ddf))) continue;
+      walk.entered.add(toHex(ddf));
+      const selected = await walk.exchange(selectByName(ddf));
+      // ISO/IEC 7816-4 5.1.3: a warning (62xx, 63xx) selected the DDF all the same; an error left the current DF as it was.
+      left ||= selected.sw1 === 0x62 || selected.sw1 === 0x63 || selected.sw === 0x9000;
+      if (selected.sw !== 0x9000) continue;
+      let ddfSfi: number | undefined;
+      try {
+        ddfSfi = directorySfi(selected.data);
+      } catch (e) {
+        if (!(e instanceof CardError)) throw e;
+      }
+      if (ddfSfi === undefined) continue;
+      try {
+        await readDirectory(walk, ddf, ddfSfi, depth + 1);
+      } catch (e) {
+        // A DDF's malformed directory spoils that DDF only.
+        if (!(e instanceof CardError)) throw e;
+      }
+    }
+    if (left) {
+      const back = await walk.exchange(selectByName(name));
+      if (back.sw !== 0x9000) return 'broken';
+    }
+  }
+  return 'broken';
 }
 
 /**

@@ -8,6 +8,7 @@
 import { ValidationError } from '../errors.js';
 import { fromHex } from '../hex.js';
 import { shippedCaKeys, type CaKeyStore } from './ca-keys.js';
+import type { ExceptionFile } from './exception-file.js';
 import { DEFAULT_TERMINAL_CONFIG, type TerminalConfig } from './terminal-data.js';
 
 export interface RandomSelection {
@@ -58,6 +59,11 @@ export interface ContactConfig {
    * This terminal cannot yet: applications that ask for confirmation (87 b8) are left out.
    */
   cardholderConfirmation: boolean;
+  /**
+   * The terminal exception file (Book 3 10.6): cards listed get TVR byte 1 b5 and the action
+   * codes decide. Absent: none (exception-file.ts: keyed PAN hashes, never PANs).
+   */
+  exceptionFile?: ExceptionFile;
 }
 
 /**
@@ -100,10 +106,21 @@ function aid(hex: string, name: string, partialSelection: boolean, version: stri
   };
 }
 
-/** The default contact configuration: the CN terminal of terminal-data.ts, the shipped test CA keys. */
+/**
+ * The terminal of terminal-data.ts as the contact kernel presents it: Terminal Capabilities
+ * (9F33, Book 4 Annex A2) byte 2 F8 adds to the contactless reader's 68 (online PIN,
+ * signature, no CVM) the two offline PINs the contact card checks itself: b8 plaintext PIN
+ * for ICC verification, b5 enciphered PIN for offline verification (Book 3 10.5.1).
+ */
+export const CONTACT_TERMINAL_CONFIG: TerminalConfig = Object.freeze({
+  ...DEFAULT_TERMINAL_CONFIG,
+  terminalCapabilities: Uint8Array.of(DEFAULT_TERMINAL_CONFIG.terminalCapabilities[0]!, 0xf8, DEFAULT_TERMINAL_CONFIG.terminalCapabilities[2]!),
+});
+
+/** The default contact configuration: the CN terminal of terminal-data.ts with offline PIN, the shipped test CA keys. */
 export function defaultContactConfig(overrides: Partial<ContactConfig> = {}): ContactConfig {
   return {
-    terminal: DEFAULT_TERMINAL_CONFIG,
+    terminal: CONTACT_TERMINAL_CONFIG,
     aids: DEFAULT_CONTACT_AIDS,
     iccDataTags: CONTACT_ICC_DATA_TAGS,
     caKeys: overrides.caKeys ?? shippedCaKeys(),

@@ -7,8 +7,8 @@
  *   read application data (10.2)                                  afl.ts, read-records.ts
  *   offline data authentication (10.3: SDA, DDA, CDA)             offline-data-authentication.ts
  *   processing restrictions (10.4)                                processing-restrictions.ts
- *   cardholder verification (10.5)                                cvm-list.ts
- *   terminal risk management (10.6)                               terminal-risk-management.ts
+ *   cardholder verification (10.5: online PIN, offline PIN)       contact-cvm.ts, offline-pin.ts
+ *   terminal risk management (10.6), the exception file           terminal-risk-management.ts, exception-file.ts
  *   terminal action analysis (10.7), first GENERATE AC (10.8)     terminal-action-analysis.ts
  *   online processing, issuer authentication (10.9), scripts
  *   (10.10) and completion with the second GENERATE AC (10.11)    complete(), issuer-scripts.ts
@@ -24,7 +24,7 @@ import { randomInt } from 'node:crypto';
 import { abortReason, ValidationError } from '../errors.js';
 import { toHex } from '../hex.js';
 import { maskPan } from '../security/pan.js';
-import { externalAuthenticate, generateAc, getProcessingOptions, transceive, type CommandApdu, type CryptogramType, type ResponseApdu, type Send } from './apdu.js';
+import { externalAuthenticate, generateAc, getProcessingOptions, parseResponse, transceive, type CommandApdu, type CryptogramType, type ResponseApdu, type Send } from './apdu.js';
 import { parseAfl } from './afl.js';
 import { accountOf } from './application-data.js';
 import { findCandidates, selectionOrder, type ContactCandidate } from './application-selection.js';
@@ -32,7 +32,8 @@ import { printable } from './candidate-list.js';
 import { CardData } from './card-data.js';
 import { checkContactConfig, type ContactConfig } from './contact-config.js';
 import { cryptogramRank, cryptogramType } from './cryptogram-information.js';
-import { processCvmList, type CvmOutcome } from './cvm-list.js';
+import { contactCardholderVerification } from './contact-cvm.js';
+import type { CvmOutcome } from './cvm-list.js';
 import { dateNumber } from './dates.js';
 import { buildDolData, chainSources, mapSource, type DataSource } from './dol.js';
 import { CardError } from './errors.js';
@@ -46,12 +47,13 @@ import { answered } from './kernel-session.js';
 import type { IccPublicKey } from './oda-certificates.js';
 import { verifyCda } from './oda-dynamic.js';
 import { offlineDataAuthentication } from './offline-data-authentication.js';
+import { recoverPinEnciphermentKey, verifyOfflinePin, type OfflinePinPort } from './offline-pin.js';
 import { processingRestrictions } from './processing-restrictions.js';
-import { readRecords } from './read-records.js';
+import { readRecords, type StaticData } from './read-records.js';
 import { SensitiveCardData } from './sensitive-card-data.js';
 import { terminalActionAnalysis } from './terminal-action-analysis.js';
 import { terminalDataSource, type TransactionData } from './terminal-data.js';
-import { terminalRiskManagement } from './terminal-risk-management.js';
+import { exceptionFileCheck, terminalRiskManagement } from './terminal-risk-management.js';
 import { decodeTlv, type Tlv } from './tlv.js';
 import { setTsi, setTvr } from './tvr.js';
 
@@ -70,6 +72,14 @@ export interface ContactTransaction {
    * is taken after the kernel and counted as entered.
    */
   onlinePin?: (signal: AbortSignal, pan: string) => Promise<'entered' | 'bypassed'>;
+  /**
+   * Offline PIN, when the CVM list chooses a PIN the card verifies (Book 3 10.5.1: codes 01,
+   * 03, 04, 05): the flow shows the PIN prompt (with the tries left when the card said, and
+   * after a wrong PIN), and hands the digits to the prompt's `submit`, which builds the PIN
+   * block, sends VERIFY and zeroes it (offline-pin.ts). Called again after each wrong PIN.
+   * Absent: the terminal has no PIN pad for it ("PIN pad not present"), the next rule applies.
+   */
+  offlinePin?: OfflinePinPort;
   /** A number in [0, 1) for random transaction selection; crypto random by default. */
   random?: () => number;
 }
@@ -122,6 +132,8 @@ const NO_ODA: OdaStatus = Object.freeze({ method: 'none', result: 'not-performed
 interface Session {
   t: ContactTransaction;
   exchange: (command: CommandApdu) => Promise<ResponseApdu>;
+  /** One command's bytes as they are, no procedure answers followed (VERIFY, whose bytes the caller zeroes). */
+  sendOnce: (apdu: Uint8Array) => Promise<ResponseApdu>;
   count: () => number;
   candidate: ContactCandidate;
   fci: CardData;
@@ -150,6 +162,10 @@ export async function runContactTransaction(t: ContactTransaction): Promise<Cont
     return transceive(send, command, { signal });
   };
   const exchange = exchangeOn(t.signal);
+  const sendOnce = async (apdu: Uint8Array): Promise<ResponseApdu> => {
+    if (t.signal.aborted) throw abortReason(t.signal);
+    return parseResponse(await send(apdu));
+  };
   const ended = (outcome: Outcome, reason: string): ContactResult => ({
     interface: 'contact',
     outcome,
@@ -196,6 +212,7 @@ export async function runContactTransaction(t: ContactTransaction): Promise<Cont
     const selected: Selected = {
       t,
       exchange,
+      sendOnce,
       count: () => exchanges,
       candidate,
       fci,
@@ -273,10 +290,11 @@ async function processApplication(p: Selected, exchangeOn: (signal: AbortSignal)
   });
 
   // 10.5
-  const cvm = await cardholderVerification(p, aip);
+  const cvm = await cardholderVerification(p, aip, staticData, date);
   kernelData.set(0x9f34, cvm.results);
 
-  // 10.6
+  // 10.6: the exception file whatever the AIP says, then the rest where the card asks for it.
+  exceptionFileCheck(config.exceptionFile, account.pan, account.panSequence, txn.tvr);
   if ((aip[0]! & AIP_TRM_TO_BE_PERFORMED) !== 0) {
     await terminalRiskManagement({
       amount: txn.amount,
@@ -316,36 +334,46 @@ async function processApplication(p: Selected, exchangeOn: (signal: AbortSignal)
 }
 
 /**
- * Book 3 10.5 with the card's CVM List, against 9F33 byte 2. A card that does not support
+ * Book 3 10.5 with the card's CVM List, against 9F33 byte 2 (contact-cvm.ts): online PIN
+ * through `onlinePin`, offline PIN through `offlinePin` and VERIFY (offline-pin.ts), each
+ * rule that fails moving on to the next when its b7 says so. A card that does not support
  * cardholder verification (AIP byte 1 b5) gets none: "No CVM performed".
  */
-async function cardholderVerification(p: Selected, aip: Uint8Array): Promise<CvmOutcome> {
-  const txn = p.t.transaction;
-  const terminal = p.t.config.terminal;
+async function cardholderVerification(p: Selected, aip: Uint8Array, staticData: StaticData, date: number): Promise<CvmOutcome> {
+  const { t, card } = p;
+  const txn = t.transaction;
+  const terminal = t.config.terminal;
   if ((aip[0]! & AIP_CVM_SUPPORTED) === 0) return { method: 'none', results: NO_CVM_RESULTS(), tvr: [] };
-  const appCurrency = p.card.get(0x9f42);
-  const outcome = processCvmList(p.card.get(0x8e), {
-    amount: txn.amount,
-    inApplicationCurrency: appCurrency !== undefined && Number(decodeN(appCurrency) ?? -1) === terminal.currencyCode,
-    capability: terminal.terminalCapabilities[1]!,
-    transactionType: txn.type,
-    unattended: false,
-  });
-  let cvm = outcome;
-  if (outcome.method === 'online-pin' && p.t.onlinePin) {
-    // The PAN goes with the request: ISO 9564 formats 0, 3 and 4 bind the PIN block to it.
-    const entry = await p.t.onlinePin(p.t.signal, accountOf(p.card).pan);
-    if (entry === 'bypassed') {
-      // 10.5.1: PIN entry bypassed: "PIN entry required, PIN pad present, but PIN was not
-      // entered", and the CVM counts as failed. (This terminal does not then try the next
-      // rule of the list; the issuer sees the failure in the TVR and CVM Results.)
-      cvm = {
-        method: 'none',
-        results: Uint8Array.of(outcome.results[0]!, outcome.results[1]!, 0x01),
-        tvr: [...outcome.tvr.filter((b) => b !== 'onlinePinEntered'), 'pinNotEntered', 'cvmNotSuccessful'],
-      };
-    }
-  }
+  const appCurrency = card.get(0x9f42);
+  const account = accountOf(card);
+  const cvm = await contactCardholderVerification(
+    card.get(0x8e),
+    {
+      amount: txn.amount,
+      inApplicationCurrency: appCurrency !== undefined && Number(decodeN(appCurrency) ?? -1) === terminal.currencyCode,
+      capability: terminal.terminalCapabilities[1]!,
+      transactionType: txn.type,
+      unattended: false,
+    },
+    {
+      // The PAN goes with the request: ISO 9564 formats 0, 3 and 4 bind the PIN block to it.
+      ...(t.onlinePin ? { onlinePin: () => t.onlinePin!(t.signal, account.pan) } : {}),
+      ...(t.offlinePin
+        ? {
+            offlinePin: (kind) =>
+              verifyOfflinePin({
+                kind,
+                port: t.offlinePin!,
+                signal: t.signal,
+                exchange: p.exchange,
+                sendOnce: p.sendOnce,
+                pinKey: () =>
+                  recoverPinEnciphermentKey({ caKeys: t.config.caKeys, rid: p.candidate.adfName.subarray(0, 5), card, pan: account.pan, staticData, date }),
+              }),
+          }
+        : {}),
+    },
+  );
   for (const bit of cvm.tvr) setTvr(txn.tvr, bit);
   setTsi(txn.tsi, 'cardholderVerificationPerformed');
   return cvm;

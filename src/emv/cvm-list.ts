@@ -1,9 +1,10 @@
 /**
  * Cardholder Verification by the card's CVM List (8E), EMV 4.4 Book 3 10.5 and Annex C3:
  * amounts X and Y, then rules of two bytes (CVM code, condition), tried in order until one
- * applies. Contactless readers cannot check an offline PIN, and the contact kernel sends no
- * VERIFY yet, so only online PIN, signature, no CVM (and, by Kernel 2, on-device
- * verification) can succeed here, for both interfaces.
+ * applies. processCvmList() is the contactless kernels' reading: a reader cannot check an
+ * offline PIN, so only online PIN, signature, no CVM (and, by Kernel 2, on-device
+ * verification) can succeed there. The contact kernel performs each rule's CVM, offline PIN
+ * included, with contact-cvm.ts on the same rule pieces exported here.
  */
 import type { CvmMethod } from './kernel-result.js';
 import type { TvrBit } from './tvr.js';
@@ -27,13 +28,39 @@ export interface CvmOutcome {
 }
 
 /** Book 3 Annex C3 Table 39, b6-b1 of the CVM code. */
-const FAIL_CVM = 0x00;
-const ENCIPHERED_PIN_ONLINE = 0x02;
-const SIGNATURE = 0x1e;
-const NO_CVM = 0x1f;
-const OFFLINE_PIN_CODES = new Set([0x01, 0x03, 0x04, 0x05]);
+export const FAIL_CVM = 0x00;
+export const PLAINTEXT_PIN_BY_ICC = 0x01;
+export const ENCIPHERED_PIN_ONLINE = 0x02;
+export const PLAINTEXT_PIN_BY_ICC_AND_SIGNATURE = 0x03;
+export const ENCIPHERED_PIN_BY_ICC = 0x04;
+export const ENCIPHERED_PIN_BY_ICC_AND_SIGNATURE = 0x05;
+export const SIGNATURE = 0x1e;
+export const NO_CVM = 0x1f;
+export const OFFLINE_PIN_CODES: ReadonlySet<number> = new Set([0x01, 0x03, 0x04, 0x05]);
 
-function supported(code: number, capability: number): boolean {
+/** One rule of the list: the CVM Code byte (b7: apply the next rule on failure) and the CVM Condition Code. */
+export interface CvmRule {
+  cvmByte: number;
+  /** b6-b1 of the CVM Code. */
+  code: number;
+  condition: number;
+  /** b7 of the CVM Code: "apply succeeding CV Rule if this CVM is unsuccessful". */
+  applyNext: boolean;
+}
+
+/** Amounts X and Y and the rules; undefined for a list shorter than X, Y and one rule, or of odd length. */
+export function parseCvmList(list: Uint8Array | undefined): { x: number; y: number; rules: CvmRule[] } | undefined {
+  if (!list || list.length < 10 || list.length % 2 !== 0) return undefined;
+  const rules: CvmRule[] = [];
+  for (let i = 8; i < list.length; i += 2) {
+    const cvmByte = list[i]!;
+    rules.push({ cvmByte, code: cvmByte & 0x3f, condition: list[i + 1]!, applyNext: (cvmByte & 0x40) !== 0 });
+  }
+  return { x: readU32(list, 0), y: readU32(list, 4), rules };
+}
+
+/** Terminal Capabilities byte 2 (Book 4 Annex A2): b8 plaintext PIN for ICC verification, b7 enciphered PIN online, b6 signature, b5 enciphered PIN for offline verification, b4 no CVM. */
+export function supported(code: number, capability: number): boolean {
   switch (code) {
     case ENCIPHERED_PIN_ONLINE:
       return (capability & 0x40) !== 0;
@@ -52,7 +79,7 @@ function supported(code: number, capability: number): boolean {
   }
 }
 
-function recognised(code: number): boolean {
+export function recognised(code: number): boolean {
   return code === FAIL_CVM || code === ENCIPHERED_PIN_ONLINE || code === SIGNATURE || code === NO_CVM || OFFLINE_PIN_CODES.has(code);
 }
 
@@ -61,7 +88,7 @@ function readU32(b: Uint8Array, at: number): number {
 }
 
 /** Book 3 Annex C3 Table 40: whether a rule's condition holds for this transaction. */
-function conditionSatisfied(condition: number, code: number, x: number, y: number, c: CvmListContext): boolean {
+export function conditionSatisfied(condition: number, code: number, x: number, y: number, c: CvmListContext): boolean {
   const cash = c.transactionType === 0x01;
   const cashback = c.transactionType === 0x09;
   switch (condition) {
@@ -95,17 +122,11 @@ function conditionSatisfied(condition: number, code: number, x: number, y: numbe
  * (3F 00 00) and ICC data missing; no applicable rule gives 3F 00 01 and a failed CVM.
  */
 export function processCvmList(list: Uint8Array | undefined, c: CvmListContext): CvmOutcome {
-  if (!list || list.length < 10 || list.length % 2 !== 0) {
-    return { method: 'none', results: Uint8Array.of(0x3f, 0x00, 0x00), tvr: ['iccDataMissing'] };
-  }
-  const x = readU32(list, 0);
-  const y = readU32(list, 4);
+  const parsed = parseCvmList(list);
+  if (!parsed) return { method: 'none', results: Uint8Array.of(0x3f, 0x00, 0x00), tvr: ['iccDataMissing'] };
+  const { x, y } = parsed;
   const tvr: TvrBit[] = [];
-  for (let i = 8; i < list.length; i += 2) {
-    const cvmByte = list[i]!;
-    const condition = list[i + 1]!;
-    const code = cvmByte & 0x3f;
-    const applyNext = (cvmByte & 0x40) !== 0;
+  for (const { cvmByte, code, condition, applyNext } of parsed.rules) {
     if (!conditionSatisfied(condition, code, x, y, c)) continue;
     // Figure 8: an unrecognised or unsupported CVM, or one that fails, moves to the next
     // rule only when b7 says so; otherwise cardholder verification has failed.
@@ -115,7 +136,7 @@ export function processCvmList(list: Uint8Array | undefined, c: CvmListContext):
     } else if (code === FAIL_CVM) {
       // "Fail CVM processing": a deliberate failure.
     } else if (!supported(code, c.capability) || OFFLINE_PIN_CODES.has(code)) {
-      // Not here: this terminal verifies no PIN offline (contactless cannot; contact does not yet).
+      // Not here: a contactless reader verifies no PIN offline.
       if (OFFLINE_PIN_CODES.has(code) && supported(code, c.capability)) tvr.push('pinPadMissing');
     } else if (code === ENCIPHERED_PIN_ONLINE) {
       outcome = { method: 'online-pin', results: Uint8Array.of(cvmByte, condition, 0x00), tvr: [...tvr, 'onlinePinEntered'] };

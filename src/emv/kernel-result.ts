@@ -16,9 +16,11 @@ export type Outcome = 'online-request' | 'approved' | 'declined' | 'try-another-
 
 /**
  * The CVM of Book A 6.2.2 (Outcome parameter "CVM"): what the flow must do before or
- * after the host. 'none' is "No CVM performed" (the card does not ask for any).
+ * after the host. 'none' is "No CVM performed" (the card does not ask for any). Over the
+ * contact interface the card may also have verified the PIN itself (Book 3 10.5.1, CVM
+ * codes 01 and 04), with a signature still to take for codes 03 and 05.
  */
-export type CvmMethod = 'online-pin' | 'signature' | 'cdcvm' | 'no-cvm' | 'none';
+export type CvmMethod = 'online-pin' | 'offline-pin' | 'offline-pin-and-signature' | 'signature' | 'cdcvm' | 'no-cvm' | 'none';
 
 /** fDDA and CDA contactless; SDA, DDA and CDA over the contact interface (Book 3 10.3). */
 export type OdaMethod = 'SDA' | 'DDA' | 'fDDA' | 'CDA' | 'none';

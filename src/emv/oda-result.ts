@@ -61,7 +61,9 @@ export type OdaCheck =
   | 'SDAD_HASH'
   | 'SDAD_CID_MISMATCH'
   | 'SDAD_TRANSACTION_DATA_HASH'
-  | 'CARD_AUTH_DATA_MISSING';
+  | 'CARD_AUTH_DATA_MISSING'
+  // Book 2 7.1: neither an ICC PIN Encipherment Public Key Certificate (9F2D) nor an ICC Public Key Certificate (9F46).
+  | 'PIN_KEY_MISSING';
 
 export interface OdaFailure {
   check: OdaCheck;

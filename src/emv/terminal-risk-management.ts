@@ -1,13 +1,15 @@
 /**
  * Terminal Risk Management, EMV 4.4 Book 3 10.6: floor limit (10.6.1), random transaction
  * selection (10.6.2) and velocity checking (10.6.3). Like processing restrictions it only
- * sets TVR bits; terminal action analysis decides. The exception file check is left out:
- * this terminal holds no hot list (the acquirer's host checks blocked cards).
+ * sets TVR bits; terminal action analysis decides. The terminal exception file
+ * (exception-file.ts) is checked by exceptionFileCheck(), which the kernel runs whatever the
+ * AIP says: a listed card is the merchant's risk, not the card's choice.
  */
 import { getData, type CommandApdu, type ResponseApdu } from './apdu.js';
 import type { CardData } from './card-data.js';
 import type { ContactAidConfig } from './contact-config.js';
 import { CardError } from './errors.js';
+import type { ExceptionFile } from './exception-file.js';
 import { decodeTlv } from './tlv.js';
 import { setTvr } from './tvr.js';
 
@@ -42,6 +44,17 @@ export async function terminalRiskManagement(i: RiskManagementInput): Promise<Ri
   const upper = i.card.get(0x9f23);
   if (lower?.length === 1 && upper?.length === 1) f.velocity = await velocity(i, lower[0]!, upper[0]!);
   return f;
+}
+
+/**
+ * 10.6 (and Book 4's terminal risk management): the Application PAN, with the PAN Sequence
+ * Number, looked up in the terminal exception file; listed: TVR byte 1 b5 "Card appears on
+ * terminal exception file". True when listed.
+ */
+export function exceptionFileCheck(file: ExceptionFile | undefined, pan: string, panSequence: string | undefined, tvr: Uint8Array): boolean {
+  if (!file || file.size === 0 || !file.lists(pan, panSequence)) return false;
+  setTvr(tvr, 'exceptionFile');
+  return true;
 }
 
 /**

@@ -2,6 +2,7 @@ import { runContactTransaction, type ContactResult } from '../emv/contact-kernel
 import { runContactlessTransaction } from '../emv/contactless-kernel.js';
 import { CardError, TrackError } from '../emv/errors.js';
 import type { KernelResult } from '../emv/kernel-result.js';
+import type { OfflinePinPrompt } from '../emv/offline-pin.js';
 import type { SensitiveCardData } from '../emv/sensitive-card-data.js';
 import { readSwipedCard } from '../emv/swiped-card.js';
 import { newTransaction, TransactionType } from '../emv/terminal-data.js';
@@ -93,7 +94,18 @@ function chipData(card: KernelResult): ChipData {
 }
 
 function receiptCvm(cvm: KernelResult['cvm']): Cvm {
-  return cvm === 'online-pin' ? 'online-pin' : cvm === 'signature' ? 'signature' : cvm === 'cdcvm' ? 'cdcvm' : 'none';
+  switch (cvm) {
+    case 'online-pin':
+    case 'offline-pin':
+    case 'signature':
+    case 'cdcvm':
+      return cvm;
+    // The card checked the PIN and a signature is still wanted (CVM codes 03 and 05).
+    case 'offline-pin-and-signature':
+      return 'signature';
+    default:
+      return 'none';
+  }
 }
 
 /**
@@ -130,7 +142,7 @@ async function waitForCard(ctx: TerminalContext, signal: AbortSignal, accept: Ac
   });
 }
 
-/** The online PIN of this sale, under one DUKPT transaction that also MACs the request. */
+/** The PIN of this sale: online, under one DUKPT transaction that also MACs the request; or offline, to the card. */
 class PinStep {
   pinBlock: Uint8Array | undefined;
   constructor(
@@ -146,6 +158,23 @@ class PinStep {
     return 'entered';
   }
 
+  /**
+   * An offline PIN (the contact kernel's OfflinePinPort): the same keypad prompt, its digits
+   * handed to the card by the kernel's `submit`; after a wrong PIN it says so with the tries
+   * the card has left, and on the last try that it is the last.
+   */
+  async offline(signal: AbortSignal, prompt: OfflinePinPrompt): Promise<'entered' | 'bypassed'> {
+    const notice = prompt.wrongPin ? ('retry' as const) : prompt.triesLeft === 1 ? ('lastTry' as const) : undefined;
+    const pin = await enterPin(this.ctx, signal, {
+      amount: this.amount,
+      currency: this.ctx.settings.currency,
+      offline: prompt,
+      ...(notice ? { notice } : {}),
+      ...(prompt.wrongPin && prompt.triesLeft !== undefined ? { triesLeft: prompt.triesLeft } : {}),
+    });
+    return pin.kind === 'bypassed' ? 'bypassed' : 'entered';
+  }
+
   async macKeys() {
     return this.pinBlock ? await sessionMacKeys(this.dukpt) : undefined;
   }
@@ -154,7 +183,7 @@ class PinStep {
 /**
  * A sale, as DESIGN.md draws it: the amount; "tap / insert / swipe"; the kernel for the way
  * the card came (contactless, contact chip, stripe); online PIN when the card asks, straight
- * into an encrypted PIN block; the online authorisation (the journal record durable before
+ * into an encrypted PIN block, or a contact chip's offline PIN, straight to the card; the online authorisation (the journal record durable before
  * the request leaves; no answer means a reversal); a contact chip's second GENERATE AC with
  * the issuer's answer; the result in words; the merchant copy, a prompt to tear it off, the
  * customer copy.
@@ -310,6 +339,8 @@ async function inserted(ctx: TerminalContext, signal: AbortSignal, amount: numbe
         signal: kernel.signal,
         // The PIN is taken before the first GENERATE AC: the TVR the cryptogram covers records it.
         onlinePin: (s, pan) => pin.take(s, pan),
+        // A PIN the card checks itself goes to the card from the same keypad prompt.
+        offlinePin: (s, prompt) => pin.offline(s, prompt),
       });
     } catch (e) {
       await session.release().catch(() => {});

@@ -30,6 +30,14 @@ export interface TerminalSettings {
    */
   magstripeFallbackAllowed: boolean;
   /**
+   * The terminal exception file (EMV Book 3 10.6): chip cards the acquirer listed get TVR
+   * "card appears on terminal exception file" and the action codes decline them or send
+   * them online. Keyed PAN hashes, never PANs: each entry is what the journal keeps as a
+   * record's `panHash` (64 hex digits), optionally with '/NN' for one PAN sequence number
+   * (src/emv/exception-file.ts). Empty: no exception file.
+   */
+  exceptionFile: string[];
+  /**
    * A void asks for the sale's card again and checks it is the same card. Off by default:
    * the journal holds the sale's PAN sealed, and the supervisor password guards the void.
    */
@@ -106,6 +114,7 @@ export const DEFAULT_SETTINGS: TerminalSettings = Object.freeze({
   timeZone: 'Asia/Shanghai',
   pinBypassAllowed: false,
   magstripeFallbackAllowed: false,
+  exceptionFile: Object.freeze([]) as unknown as string[],
   voidNeedsCard: false,
   refundPolicy: DEFAULT_REFUND_POLICY,
   dailySalesLimit: 100_000_000,
@@ -148,6 +157,9 @@ export function validateSettings(raw: unknown): TerminalSettings {
   }
   if (typeof s.pinBypassAllowed !== 'boolean') p.push('pinBypassAllowed must be true or false');
   if (typeof s.magstripeFallbackAllowed !== 'boolean') p.push('magstripeFallbackAllowed must be true or false');
+  if (!Array.isArray(s.exceptionFile) || s.exceptionFile.some((e) => typeof e !== 'string' || !/^[0-9A-Fa-f]{64}(\/[0-9]{2})?$/.test(e))) {
+    p.push("exceptionFile must list keyed PAN hashes (a journal record's panHash): 64 hex digits, optionally '/' and a 2-digit PAN sequence number");
+  }
   for (const k of ['dailySalesLimit', 'refundDailyCap'] as const) {
     const v = s[k];
     if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > 999_999_999_999) p.push(`${k} must be a whole number of minor units from 1 to 999999999999`);

@@ -179,6 +179,91 @@ describe('the PSE (Book 1 12.3.2) and final selection (12.4)', () => {
   });
 });
 
+/** "1PAY.SYS.DDF02" and "1PAY.SYS.DDF03": DDF names (Book 1 12.2.2 names DFs 5 to 16 bytes). */
+const DDF2 = toHex(Uint8Array.from(Buffer.from('1PAY.SYS.DDF02', 'ascii')));
+const DDF3 = toHex(Uint8Array.from(Buffer.from('1PAY.SYS.DDF03', 'ascii')));
+const PSE_HEX = '315041592E5359532E4444463031';
+
+/** The candidates findCandidates finds on a card, by ADF name, in the order found. */
+async function found(c: ContactChipCard): Promise<string[]> {
+  const send = async (apdu: Uint8Array) => c.transceive(apdu);
+  const r = await findCandidates((cmd) => transceive(send, cmd), defaultContactConfig());
+  if (r.kind !== 'candidates') throw new Error(r.kind);
+  expect(r.method).toBe('pse');
+  return r.candidates.map((x) => toHex(x.adfName));
+}
+
+describe('DDFs in the PSE (Book 1 12.3.2)', () => {
+  it('the only ADF sits under a DDF: the DDF is selected, its directory read, the PSE selected again, then the ADF', async () => {
+    const run = await insertAndRun(card([contactCardDescription('chip-ok').applications[0]!], { directory: [[{ ddf: { name: DDF2, records: [[{ application: 0 }]] } }]] }), 100);
+    expectExchange(run, [
+      [SELECT_PSE, '9000', 'SELECT PSE: its directory is SFI 1'],
+      ['00B2010C00', '9000', 'PSE record 1: one entry, a DDF (61 with 9D)'],
+      [`00A404000E ${DDF2} 00`, '9000', 'SELECT the DDF: its FCI names SFI 2'],
+      ['00B2011400', '9000', 'DDF record 1: the Visa ADF'],
+      ['00B2021400', '6A83', 'end of the DDF directory'],
+      [SELECT_PSE, '9000', 'back to the PSE to read on (READ RECORD reads the current DF\'s files)'],
+      ['00B2020C00', '6A83', 'end of the PSE directory'],
+      ['00A4040007 A0000000031010 00', '9000', 'final SELECT'],
+      ['80A8000002830000', '9000', 'GPO'],
+      ['00B2010C00', '9000', 'record 1/1'],
+      ['00B2011400', '9000', 'record 2/1'],
+      ['00B2021400', '9000', 'record 2/2'],
+      [`0088000004 ${UN} 00`, '9000', 'INTERNAL AUTHENTICATE'],
+      ['80CA9F3600', '9000', 'GET DATA ATC'],
+      ['80CA9F1300', '9000', 'GET DATA LOATC'],
+      [`80AE800021 000000000100 000000000000 0156 0000048000 0156 260315 00 ${UN} 22 420300 00`, '9000', 'GENERATE AC: ARQC'],
+    ]);
+    expect(run.result.outcome).toBe('online-request');
+    expect(run.result.label).toBe('VISA CREDIT');
+  });
+
+  it('depth first: an ADF before the DDF, the DDF\'s ADF, then the ADF of the PSE\'s next record', async () => {
+    const c = card([UP_DEBIT(), UP_CREDIT(), contactCardDescription('chip-ok').applications[0]!], {
+      directory: [[{ application: 0 }, { ddf: { name: DDF2, records: [[{ application: 1 }]] } }], [{ application: 2 }]],
+    });
+    expect(await found(c)).toEqual(['A000000333010101', 'A000000333010102', 'A0000000031010']);
+  });
+
+  it('DDFs that list each other, themselves or the PSE are each entered once; DDFs nest', async () => {
+    const c = card([UP_DEBIT(), UP_CREDIT()], {
+      directory: [
+        [
+          {
+            ddf: {
+              name: DDF2,
+              records: [[{ ddf: { name: DDF2, records: [] } }, { ddf: { name: PSE_HEX, records: [] } }, { ddf: { name: DDF3, records: [[{ application: 1 }, { ddf: { name: DDF2, records: [] } }]] } }, { application: 0 }]],
+            },
+          },
+        ],
+      ],
+    });
+    expect(await found(c)).toEqual(['A000000333010102', 'A000000333010101']);
+    const selects = c.log.map((e) => toHex(e.c)).filter((x) => x.startsWith('00A40400'));
+    expect(selects).toEqual([
+      `00A404000E${PSE_HEX}00`,
+      `00A404000E${DDF2}00`,
+      `00A404000E${DDF3}00`,
+      `00A404000E${DDF2}00`, // back to DDF2 after DDF3, to read DDF2 on
+      `00A404000E${PSE_HEX}00`, // back to the PSE after DDF2
+    ]);
+  });
+
+  it('a DDF the card cannot select is passed over; the PSE is read on without selecting it again', async () => {
+    const c = scriptedCard([
+      { c: SELECT_PSE, r: '6F1C840E315041592E5359532E4444463031A50A8801015F2D047A68656E 9000' },
+      { c: '00B2010C00', r: `7012 6110 9D0E ${DDF2} 9000`, note: 'a DDF entry' },
+      { c: `00A404000E ${DDF2} 00`, r: '6A82', note: 'not there' },
+      { c: '00B2020C00', r: '700B 6109 4F07A0000000031010 9000', note: 'the PSE\'s record 2: an ADF' },
+      { c: '00B2030C00', r: '6A83' },
+    ]);
+    const send = (apdu: Uint8Array) => c.send(apdu);
+    const r = await findCandidates((cmd) => transceive(send, cmd), defaultContactConfig());
+    c.assertDone();
+    expect(r.kind === 'candidates' && r.candidates.map((x) => toHex(x.adfName))).toEqual(['A0000000031010']);
+  });
+});
+
 describe('the selection rules as functions', () => {
   it('matchingAid: exact always, longer only with partial selection, the longest AID wins', () => {
     const aids = [

@@ -1,6 +1,7 @@
 /**
  * Fuzz of the contact kernel: chip cards whose answers are mutated, and issuers whose field
  * 55 is random; every session ends in an outcome or a typed CardError, never anything else.
+ * The offline PIN card too, with its PIN Try Counter, challenge and VERIFY answers mutated.
  * CONTACT_FUZZ_ITERATIONS sets how many sessions (default 400).
  */
 import { describe, expect, it } from 'vitest';
@@ -58,5 +59,40 @@ describe('fuzz: the contact kernel against mutated card answers and issuer data'
     if (process.env.EMV_FUZZ_REPORT) console.log([...seen].sort());
     expect([...seen.keys()].filter((x) => x.startsWith('error:')).length).toBeGreaterThan(3);
     expect((seen.get('final:approved') ?? 0) + (seen.get('final:declined') ?? 0)).toBeGreaterThan(n / 4);
+  });
+
+  it(`${Math.ceil(n / 2)} offline PIN sessions (chip-offlinepin) end in an outcome or a CardError`, async () => {
+    const r = prng(0x0ff11e);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < Math.ceil(n / 2); i++) {
+      const d = contactCardDescription('chip-offlinepin');
+      if (r.int(3) === 0) d.applications[0]!.cvmList = `0000000000000000${['01031F03', '44031E03', '05031F03'][r.int(3)]}`;
+      const card = new ContactChipCard(d);
+      // The offline PIN's exchanges come after the 8 of selection and records (T=1 view).
+      const targets = new Set([8 + r.int(8), 8 + r.int(8)]);
+      let k = 0;
+      const log: string[] = [];
+      const transmit = async (apdu: Uint8Array): Promise<Uint8Array> => {
+        const answer = card.transceive(apdu);
+        const out = targets.has(k++) ? mutate(answer, r) : answer;
+        log.push(`${toHex(apdu)} -> ${toHex(out)}`);
+        return out;
+      };
+      const offlinePin = async (_s: AbortSignal, p: { submit(d: Uint8Array): Promise<void> }) => {
+        if (r.int(8) === 0) return 'bypassed' as const;
+        await p.submit(r.int(2) ? Uint8Array.of(1, 2, 3, 4) : Uint8Array.of(r.int(10), r.int(10), r.int(10), r.int(10)));
+        return 'entered' as const;
+      };
+      try {
+        const result = await runContactTransaction({ transmit, config: defaultContactConfig(), transaction: transaction(100), signal: new AbortController().signal, random: () => 0.999, offlinePin });
+        seen.set(`${result.outcome}:${result.cvm}`, (seen.get(`${result.outcome}:${result.cvm}`) ?? 0) + 1);
+      } catch (e) {
+        if (!(e instanceof CardError)) throw new Error(`session ${i}:\n${log.join('\n')}\nthrew ${String(e)}`, { cause: e });
+        seen.set(`error:${e.code}`, (seen.get(`error:${e.code}`) ?? 0) + 1);
+      }
+    }
+    if (process.env.EMV_FUZZ_REPORT) console.log([...seen].sort());
+    expect(seen.get('online-request:offline-pin') ?? 0).toBeGreaterThan(n / 40);
+    expect([...seen.keys()].some((x) => x.endsWith(':none'))).toBe(true);
   });
 });

@@ -3,7 +3,9 @@
  * driver (T=0 unless said otherwise): the whole exchange with the card, procedure answers
  * included, for the first GENERATE AC and for the second with an ARPC this test makes with
  * src/security; the issuer's approval and decline, a bad ARPC, no answer at all (Y3, Z3),
- * EXTERNAL AUTHENTICATE, issuer scripts, SDA and CDA, T=1, and the card pulled out.
+ * EXTERNAL AUTHENTICATE, issuer scripts, SDA and CDA, T=1, online PIN bypassed with the CVM
+ * rule's b7 set and clear (Book 3 10.5), the terminal exception file, and the card pulled out.
+ * Offline PIN: contact-offline-pin.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { contactCardDescription, T1_ATR } from '../../simulator/cards/contact-catalog.js';
@@ -13,7 +15,11 @@ import { CaKeyStore } from '../../src/emv/ca-keys.js';
 import { DEFAULT_CONTACT_AIDS, defaultContactConfig, type ContactAidConfig } from '../../src/emv/contact-config.js';
 import { decodeTlv, encodeTlv } from '../../src/emv/tlv.js';
 import { tsiBits, tvrBits } from '../../src/emv/tvr.js';
-import { CancelledError } from '../../src/errors.js';
+import { exceptionFileEntry, hashedExceptionFile } from '../../src/emv/exception-file.js';
+import { CancelledError, ValidationError } from '../../src/errors.js';
+import { contactEmvConfig } from '../../src/payments.js';
+import { panLookupHash } from '../../src/security/pan.js';
+import { DEFAULT_SETTINGS } from '../../src/store/config.js';
 import { CardRemovedError } from '../../src/hal/reader.js';
 import { fromHex, toHex } from '../../src/hex.js';
 import { chipOk, expectExchange, insertAndRun, issuerAuthenticationData, issuerIccData, type ContactRun, type ContactScript } from './helpers/contact-harness.js';
@@ -293,7 +299,7 @@ describe('offline data authentication and the other steps', () => {
     expect(final.oda).toEqual({ method: 'CDA', result: 'success' });
   });
 
-  it('online PIN bypassed at the keypad: PIN not entered, CVM failed, and the cryptogram covers it', async () => {
+  it('online PIN bypassed, b7 set (chip-ok: 42 03): PIN not entered, and the next rule applies: signature', async () => {
     let asked = 0;
     const run = await insertAndRun(chipOk(), 100, undefined, {
       onlinePin: async () => {
@@ -302,10 +308,26 @@ describe('offline data authentication and the other steps', () => {
       },
     });
     expect(asked).toBe(1);
+    // Book 3 10.5: the rule 1E 03 after it is performed; CVM processing has not failed.
+    expect(run.result.cvm).toBe('signature');
+    expect(toHex(run.result.cvmResults)).toBe('1E0300');
+    expect(tvrBits(run.result.tvr)).toEqual(['pinNotEntered', 'floorLimitExceeded']);
+    expect(run.commands().find((c) => c.startsWith('80AE'))).toBe(`80AE800021${cdol1('0000088000', '000000000100', '1E0300').replace(/\s/g, '')}00`);
+  });
+
+  it('online PIN bypassed, b7 clear (02 03): PIN not entered, CVM failed, and the cryptogram covers it', async () => {
+    const run = await insertAndRun(chipOk((d) => (d.applications[0]!.cvmList = '000000000000000002031E031F03')), 100, undefined, { onlinePin: async () => 'bypassed' });
     expect(run.result.cvm).toBe('none');
-    expect(toHex(run.result.cvmResults)).toBe('420301');
+    expect(toHex(run.result.cvmResults)).toBe('020301');
     expect(tvrBits(run.result.tvr)).toEqual(['cvmNotSuccessful', 'pinNotEntered', 'floorLimitExceeded']);
-    expect(run.commands().find((c) => c.startsWith('80AE'))).toBe(`80AE800021${cdol1('0000888000', '000000000100', '420301').replace(/\s/g, '')}00`);
+    expect(run.commands().find((c) => c.startsWith('80AE'))).toBe(`80AE800021${cdol1('0000888000', '000000000100', '020301').replace(/\s/g, '')}00`);
+  });
+
+  it('online PIN entered with b7 clear: the rule succeeds, nothing else is tried', async () => {
+    const run = await insertAndRun(chipOk((d) => (d.applications[0]!.cvmList = '000000000000000002031E031F03')), 100, undefined, { onlinePin: async () => 'entered' });
+    expect(run.result.cvm).toBe('online-pin');
+    expect(toHex(run.result.cvmResults)).toBe('020300');
+    expect(tvrBits(run.result.tvr)).toEqual(['onlinePinEntered', 'floorLimitExceeded']);
   });
 
   it('under a floor limit with codes that allow it: random selection sends some online, the rest are approved offline (TC)', async () => {
@@ -335,6 +357,57 @@ describe('offline data authentication and the other steps', () => {
   it('a card without velocity limits is not asked for its counters', async () => {
     const run = await insertAndRun(chipOk((d) => delete d.applications[0]!.velocity), 100);
     expect(run.commands().some((c) => c.startsWith('80CA'))).toBe(false);
+  });
+});
+
+describe('the terminal exception file (Book 3 10.6, TVR byte 1 b5)', () => {
+  const hashKey = new Uint8Array(32).fill(0x5a);
+  const pan = contactCardDescription('chip-ok').applications[0]!.pan;
+  const listing = (...entries: string[]) => defaultContactConfig({ exceptionFile: hashedExceptionFile(hashKey, entries) });
+
+  it('a listed card gets the bit; with the default Visa codes the TAC-Online (DC...) sends it online, the bit in the TVR the ARQC covers', async () => {
+    const run = await insertAndRun(chipOk(), 100, listing(exceptionFileEntry(hashKey, pan)));
+    expect(tvrBits(run.result.tvr)).toEqual(['exceptionFile', 'onlinePinEntered', 'floorLimitExceeded']);
+    expect(run.result.outcome).toBe('online-request');
+    expect(toHex(run.result.tvr)).toBe('1000048000');
+    expect(run.commands().find((c) => c.startsWith('80AE'))).toBe(`80AE800021${cdol1('1000048000').replace(/\s/g, '')}00`);
+    expect(checkCryptogram(run.result.iccData, account).kind).toBe('ok');
+  });
+
+  it('an acquirer whose TAC-Denial holds the bit (10 00 00 00 00): AAC, declined without going online', async () => {
+    const aids = DEFAULT_CONTACT_AIDS.map((a): ContactAidConfig => ({ ...a, tacDenial: fromHex('1000000000') }));
+    const run = await insertAndRun(chipOk(), 100, { ...listing(exceptionFileEntry(hashKey, pan)), aids });
+    expect(run.commands().find((c) => c.startsWith('80AE'))).toMatch(/^80AE0000/);
+    expect(run.result.outcome).toBe('declined');
+    expect(run.result.reason).toBe('declined by terminal action analysis (AAC)');
+    // Not listed, the same codes let it go online.
+    const clean = await insertAndRun(chipOk(), 100, { ...defaultContactConfig(), aids });
+    expect(clean.result.outcome).toBe('online-request');
+  });
+
+  it('an entry for another PAN sequence number, or another card, leaves it alone; the same PSN lists it', async () => {
+    const other = await insertAndRun(chipOk(), 100, listing(exceptionFileEntry(hashKey, pan, '02'), exceptionFileEntry(hashKey, '4761730000000011')));
+    expect(tvrBits(other.result.tvr)).not.toContain('exceptionFile');
+    expect(other.result.outcome).toBe('online-request');
+    const same = await insertAndRun(chipOk(), 100, listing(exceptionFileEntry(hashKey, pan, '01')));
+    expect(tvrBits(same.result.tvr)).toContain('exceptionFile');
+  });
+
+  it('entries are the journal\'s keyed PAN hashes, never PANs: another key does not match, a PAN is refused', async () => {
+    const entry = exceptionFileEntry(hashKey, pan);
+    expect(entry).toBe(toHex(panLookupHash(hashKey, pan)));
+    expect(entry).not.toContain(pan);
+    const elsewhere = await insertAndRun(chipOk(), 100, defaultContactConfig({ exceptionFile: hashedExceptionFile(new Uint8Array(32).fill(1), [entry]) }));
+    expect(tvrBits(elsewhere.result.tvr)).not.toContain('exceptionFile');
+    expect(() => hashedExceptionFile(hashKey, [pan])).toThrow(/exceptionFile\[0\] must be a keyed PAN hash/);
+    expect(() => hashedExceptionFile(hashKey, [`${entry}/1`])).toThrow(ValidationError);
+  });
+
+  it('the settings reach the kernel through the payment configuration, with the key store\'s hash key', () => {
+    const settings = { ...DEFAULT_SETTINGS, exceptionFile: [exceptionFileEntry(hashKey, pan)] };
+    expect(contactEmvConfig(settings, hashKey).exceptionFile?.lists(pan)).toBe(true);
+    expect(contactEmvConfig(settings).exceptionFile).toBeUndefined();
+    expect(contactEmvConfig(DEFAULT_SETTINGS, hashKey).exceptionFile).toBeUndefined();
   });
 });
 

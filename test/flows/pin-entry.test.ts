@@ -301,6 +301,75 @@ describe('PIN entry on the sim terminal', () => {
   });
 });
 
+describe('PIN entry for an offline PIN (the card verifies it)', () => {
+  it('ENTER hands the digits to the kernel\'s submit from the buffer, which is zeroed right after; nothing is logged but the event', async () => {
+    const t = await open();
+    let handed: Uint8Array | null = null;
+    let copy: number[] = [];
+    const p = enterPin(t.terminal.ctx, new AbortController().signal, {
+      amount: 1234,
+      currency: 'CNY',
+      offline: {
+        submit: async (digits) => {
+          handed = digits;
+          copy = [...digits];
+        },
+      },
+    });
+    await t.press('2', '7', '1', '8', 'ENTER');
+    expect(await p).toEqual({ kind: 'submitted' });
+    expect(copy).toEqual([2, 7, 1, 8]);
+    expect([...handed!]).toEqual([0, 0, 0, 0]);
+    expect(new Uint8Array(handed!.buffer)).toEqual(new Uint8Array(12));
+    const logged = t.logLines.join('\n');
+    expect(logged).not.toContain('2718');
+    expect(t.logLines.map((l) => JSON.parse(l).event)).toContain('pin.offline');
+  });
+
+  it('after a wrong PIN it says so with the tries the card has left; a failing submit still zeroes the buffer', async () => {
+    const t = await open({ lang: 'zh-CN' });
+    let handed: Uint8Array | null = null;
+    const p = enterPin(t.terminal.ctx, new AbortController().signal, {
+      amount: 1234,
+      currency: 'CNY',
+      notice: 'retry',
+      triesLeft: 2,
+      offline: {
+        submit: async (digits) => {
+          handed = digits;
+          throw new Error('card gone');
+        },
+      },
+    });
+    const outcome = p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await t.clock.advance(0);
+    expect(t.display()[3]).toBe('密码错误 剩余2次');
+    await t.press('5', '5', '5', '5', 'ENTER');
+    expect(((await outcome) as Error).message).toBe('card gone');
+    expect([...handed!]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('bypass where allowed: nothing is submitted', async () => {
+    const t = await open({ settings: { pinBypassAllowed: true } });
+    let submitted = false;
+    const p = enterPin(t.terminal.ctx, new AbortController().signal, {
+      amount: 1234,
+      currency: 'CNY',
+      offline: {
+        submit: async () => {
+          submitted = true;
+        },
+      },
+    });
+    await t.press('ENTER');
+    expect(await p).toEqual({ kind: 'bypassed' });
+    expect(submitted).toBe(false);
+  });
+});
+
 describe('PIN entry: its screen and its arguments', () => {
   it('keeps the amount and the echo (or the message) on a two-line display', () => {
     const l = { lang: 'en' as const, columns: 16, rows: 2 };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeyName } from '../../src/hal/keypad/keys.js';
 import { simTerminal } from '../helpers/sim-terminal.js';
@@ -163,6 +165,91 @@ describe('a sale with an inserted or swiped card', () => {
     await until(t, () => t.terminal.ctx.status.idle);
     expect(t.board.printer.receipts[0]!.text).toMatch(/ENTRY MODE\s+SWIPE|ENTRY MODE\s+MAGSTRIPE/);
     expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 321 });
+  });
+});
+
+describe('a chip card that checks the PIN itself (chip-offlinepin: offline enciphered PIN)', () => {
+  /** Amount, the card in the slot, and the PIN prompt up. */
+  async function insertOfflinePin(t: T, amount: KeyName[]) {
+    await t.press(...amount, 'ENTER');
+    t.board.presentCard('insert', 'chip-offlinepin');
+    await until(t, () => t.display()[0] === 'Enter PIN');
+  }
+  const verifies = (t: T) => t.board.contactSlot!.exchanges.filter((e) => e.c[1] === 0x20).map((e) => Buffer.from(e.r).toString('hex').toUpperCase());
+
+  it('the right PIN: the card verifies it (VERIFY 9000), the sale goes online and is approved; PIN VERIFIED on the receipt', async () => {
+    const t = await open();
+    await insertOfflinePin(t, ['7', '8', '9']);
+    await t.press('1', '2', '3', '4', 'ENTER');
+    await until(t, shows(t, 'Remove the card'));
+    expect(verifies(t)).toEqual(['9000']);
+    t.board.presentCard('remove');
+    await until(t, shows(t, 'APPROVED'));
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    const merchant = t.board.printer.receipts[0]!.text;
+    expect(merchant).toMatch(/ENTRY MODE\s+CHIP/);
+    expect(merchant).toContain('PIN VERIFIED');
+    expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 789, maskedPan: '541333******0043' });
+    expect(ledger(t)[0]).toMatchObject({ status: 'approved', reversed: false });
+    // Neither the PAN nor the offline PIN block (format 2: 24 1234 FF...) in the logs or the journal on disk.
+    const kept = [JSON.stringify(t.logs), readFileSync(join(t.pay!.dataDir, 'journal.log')).toString('latin1')];
+    for (const text of kept) {
+      expect(text).not.toContain('5413330000000043');
+      expect(text.toUpperCase()).not.toContain('241234FFFFFFFFFF');
+    }
+  });
+
+  it('a wrong PIN, then the right one: the prompt says 2 tries are left, then the sale is approved', async () => {
+    const t = await open();
+    await insertOfflinePin(t, ['5', '5', '5']);
+    await t.press('9', '9', '9', '9', 'ENTER');
+    await until(t, shows(t, 'Wrong PIN 2 left'));
+    expect(t.display()[0]).toBe('Enter PIN');
+    await t.press('1', '2', '3', '4', 'ENTER');
+    await until(t, shows(t, 'Remove the card'));
+    expect(verifies(t)).toEqual(['63C2', '9000']);
+    t.board.presentCard('remove');
+    await until(t, shows(t, 'APPROVED'));
+    expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 555 });
+  });
+
+  it('three wrong PINs block it: the card declines, nothing goes online; inserted again it declines without asking for the PIN', async () => {
+    const t = await open();
+    await insertOfflinePin(t, ['6', '6', '6']);
+    await t.press('1', '1', '1', '1', 'ENTER');
+    await until(t, shows(t, 'Wrong PIN 2 left'));
+    await t.press('2', '2', '2', '2', 'ENTER');
+    await until(t, shows(t, 'Wrong PIN 1 left'));
+    await t.press('3', '3', '3', '3', 'ENTER');
+    await until(t, shows(t, 'Card declined'));
+    expect(verifies(t)).toEqual(['63C2', '63C1', '63C0']);
+    await until(t, shows(t, 'Remove the card'));
+    t.board.presentCard('remove');
+    await until(t, () => t.terminal.ctx.status.idle);
+    expect(journal(t)).toEqual([]);
+    expect(ledger(t)).toEqual([]);
+
+    await t.press('6', '6', '6', 'ENTER');
+    t.board.presentCard('insert', 'chip-offlinepin');
+    await until(t, shows(t, 'Card declined'));
+    expect(verifies(t)).toHaveLength(3);
+    expect(journal(t)).toEqual([]);
+  });
+});
+
+describe('American Express in the catalog', () => {
+  it('amex-ok tapped (Kernel 4): online, approved by the host simulator', async () => {
+    const t = await open();
+    await tapSale(t, ['2', '3', '4', '5'], 'amex-ok');
+    await until(t, shows(t, 'APPROVED'));
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    expect(t.board.printer.receipts[0]!.text).toContain('AMEX');
+    expect(journal(t)[0]).toMatchObject({ status: 'approved', amount: 2345, maskedPan: '37424******0001' });
+    expect(ledger(t)[0]).toMatchObject({ status: 'approved', amount: 2345, reversed: false });
   });
 });
 

@@ -22,6 +22,15 @@ describe('terminal settings (lowdb)', () => {
     expect(s.timeouts.amountEntryMs).toBe(DEFAULT_SETTINGS.timeouts.amountEntryMs);
   });
 
+  it('the exception file holds keyed PAN hashes only: a PAN is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const hash = 'AB'.repeat(32);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ exceptionFile: [hash, `${hash}/01`] }));
+    expect((await loadSettings(dir)).exceptionFile).toEqual([hash, `${hash}/01`]);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ exceptionFile: [hash, '4761730000000052'] }));
+    await expect(loadSettings(dir)).rejects.toThrow(/exceptionFile must list keyed PAN hashes/);
+  });
+
   it('refuses a wrong value, naming each field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ currency: 'XYZ', maxAmount: 12.5, terminalId: 'T1', timeZone: 'Mars/Olympus' }));

@@ -39,13 +39,24 @@ export function chipOk(change: (d: ContactCardDescription) => void = () => {}): 
   return new ContactChipCard(d);
 }
 
+/** chip-offlinepin's description with changes. */
+export function chipOfflinePin(change: (d: ContactCardDescription) => void = () => {}): ContactChipCard {
+  const d = contactCardDescription('chip-offlinepin');
+  change(d);
+  return new ContactChipCard(d);
+}
+
 export async function insertAndRun(
   card: ContactChipCard,
   amount: number,
   config: ContactConfig = defaultContactConfig(),
-  extra: Partial<ContactTransaction> & { prepare?: (slot: ContactSlotEmulator) => void } = {},
+  extra: Partial<ContactTransaction> & {
+    prepare?: (slot: ContactSlotEmulator) => void;
+    /** Sees each C-APDU the kernel hands the reader, the very array (not a copy). */
+    observe?: (apdu: Uint8Array) => void;
+  } = {},
 ): Promise<ContactRun> {
-  const { prepare, ...more } = extra;
+  const { prepare, observe, ...more } = extra;
   const slot = new ContactSlotEmulator();
   const reader = new PcscContactReader(slot);
   const signal = new AbortController().signal;
@@ -55,7 +66,10 @@ export async function insertAndRun(
   prepare?.(slot);
   const txn = transaction(amount);
   const result = await runContactTransaction({
-    transmit: (apdu) => session.transmit(apdu),
+    transmit: (apdu) => {
+      observe?.(apdu);
+      return session.transmit(apdu);
+    },
     config,
     transaction: txn,
     signal,

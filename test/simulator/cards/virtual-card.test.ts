@@ -23,8 +23,10 @@ describe('the catalog', () => {
       expect(Object.keys(e).sort()).toEqual(e.pinHint ? ['brand', 'id', 'note', 'pinHint', 'technologies'] : ['brand', 'id', 'note', 'technologies']);
       expect(e.note.length).toBeGreaterThan(20);
     }
-    expect(entries.filter((e) => e.technologies.includes('contactless')).map((e) => e.id)).toEqual(['visa-ok', 'mc-ok', 'unionpay-ok', 'visa-nsf', 'visa-expired', 'visa-blocked', 'mc-wrongpin', 'two-apps']);
+    expect(entries.filter((e) => e.technologies.includes('contactless')).map((e) => e.id)).toEqual(['visa-ok', 'mc-ok', 'unionpay-ok', 'visa-nsf', 'visa-expired', 'visa-blocked', 'mc-wrongpin', 'two-apps', 'amex-ok']);
     expect(entries.find((e) => e.id === 'chip-ok')?.technologies).toEqual(['chip', 'magstripe']);
+    expect(entries.find((e) => e.id === 'chip-offlinepin')).toMatchObject({ brand: 'Mastercard', technologies: ['chip', 'magstripe'], pinHint: '1234' });
+    expect(entries.find((e) => e.id === 'amex-ok')).toMatchObject({ brand: 'American Express', technologies: ['contactless'], pinHint: '1234' });
     expect(entries.find((e) => e.id === 'magstripe-ok')?.technologies).toEqual(['magstripe']);
     expect(entries.find((e) => e.id === 'unionpay-ok')?.pinHint).toBe('1234');
   });
