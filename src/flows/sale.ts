@@ -6,7 +6,7 @@ import type { OfflinePinPrompt } from '../emv/offline-pin.js';
 import type { SensitiveCardData } from '../emv/sensitive-card-data.js';
 import { readSwipedCard } from '../emv/swiped-card.js';
 import { newTransaction, TransactionType } from '../emv/terminal-data.js';
-import { TimeoutError } from '../errors.js';
+import { DeviceError, TimeoutError } from '../errors.js';
 import type { ContactCardSession } from '../hal/contact-reader.js';
 import type { KeyName } from '../hal/keypad/keys.js';
 import { SwipeError, type MagstripeSwipe } from '../hal/magstripe/index.js';
@@ -111,7 +111,10 @@ function receiptCvm(cvm: KernelResult['cvm']): Cvm {
 /**
  * Waits until a card comes by one of the accepted interfaces (tap on the PN532, insert in
  * the contact slot, swipe on the stripe reader), CANCEL, or presentCardTimeout. The waits
- * that lose the race are aborted, and a card that arrives late anyway is let go.
+ * that lose the race are aborted, and a card that arrives late anyway is let go. A reader
+ * that fails while waiting (a DeviceError: unplugged, its port gone) leaves the race with a
+ * warning in the log, and the card can still come by the others; only when every reader
+ * has failed does the sale end with the device fault.
  */
 async function waitForCard(ctx: TerminalContext, signal: AbortSignal, accept: Accept): Promise<Presented> {
   return cancellable(ctx, signal, async (s) => {
@@ -119,9 +122,20 @@ async function waitForCard(ctx: TerminalContext, signal: AbortSignal, accept: Ac
     const losers = new AbortController();
     deadline.addEventListener('abort', () => losers.abort(deadline.reason), { once: true });
     const waits: Promise<Presented>[] = [];
-    if (accept.tap && ctx.reader) waits.push(ctx.reader.poll({ signal: losers.signal }).then((session) => ({ via: 'tap', session })));
-    if (accept.insert && ctx.contact) waits.push(ctx.contact.waitForCard({ signal: losers.signal }).then((session) => ({ via: 'insert', session })));
-    if (accept.swipe && ctx.magstripe) waits.push(ctx.magstripe.waitForSwipe({ signal: losers.signal }).then((swipe) => ({ via: 'swipe', swipe })));
+    let working = 0;
+    const join = (reader: string, wait: Promise<Presented>) => {
+      working++;
+      waits.push(
+        wait.catch((e: unknown) => {
+          if (!(e instanceof DeviceError) || losers.signal.aborted || --working === 0) throw e;
+          ctx.log.warn({ event: 'sale.readerFailed', reader, err: e.message }, `the ${reader} reader failed; the card can still come by the others`);
+          return new Promise<Presented>(() => {});
+        }),
+      );
+    };
+    if (accept.tap && ctx.reader) join('contactless', ctx.reader.poll({ signal: losers.signal }).then((session) => ({ via: 'tap', session })));
+    if (accept.insert && ctx.contact) join('contact', ctx.contact.waitForCard({ signal: losers.signal }).then((session) => ({ via: 'insert', session })));
+    if (accept.swipe && ctx.magstripe) join('magstripe', ctx.magstripe.waitForSwipe({ signal: losers.signal }).then((swipe) => ({ via: 'swipe', swipe })));
     if (waits.length === 0) return untilAborted(deadline);
     let first: Presented | undefined;
     try {

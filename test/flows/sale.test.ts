@@ -254,6 +254,19 @@ describe('American Express in the catalog', () => {
 });
 
 describe('the service code rule', () => {
+  it('the stripe reader fails (its port gone): the sale still takes a tap, and the log says which reader failed', async () => {
+    const t = await open();
+    // The terminal's own end of the reader's serial port closes, as a USB adapter pulled out does.
+    await (await t.board.ports.serial('msr')).close();
+    await tapSale(t, ['5', '0', '0'], 'visa-ok');
+    await until(t, shows(t, 'APPROVED'));
+    await until(t, shows(t, 'Tear off copy'));
+    await t.press('ENTER');
+    await until(t, () => t.terminal.ctx.status.idle);
+    expect(journal(t)).toEqual([expect.objectContaining({ status: 'approved', amount: 500 })]);
+    expect(t.logs).toContainEqual(expect.objectContaining({ event: 'sale.readerFailed', reader: 'magstripe' }));
+  });
+
   it('chip-ok swiped is sent to the chip reader, and inserted it then goes through', async () => {
     const t = await open();
     await t.press('2', '0', '0', 'ENTER');
