@@ -1,7 +1,8 @@
 /**
  * A keyboard-wedge magstripe reader: a USB HID keyboard that types the tracks and presses
- * Enter. The terminal must read its key events itself (on Linux an evdev device,
- * /dev/input/by-id/...-event-kbd, grabbed so the keys reach no console), and turn key codes
+ * Enter. The terminal reads its key events itself (on Linux its evdev device,
+ * /dev/input/by-id/...-event-kbd, through src/hal/linux/evdev.ts; not grabbed, so the
+ * README of this folder says how to keep a console from reading them too), and turns key codes
  * into characters by the US layout the readers assume: '%' is Shift+5, '?' Shift+/, '^'
  * Shift+6, letters of the name Shift+letter. Key codes are those of Linux
  * include/uapi/linux/input-event-codes.h (the USB HID usage table mapped by the kernel).
@@ -138,8 +139,8 @@ export function keyEventsFor(text: string): KeyEvent[] {
 }
 
 /**
- * How a board's ports offer key event sources by device path. The sim board's ports have it;
- * the Linux ports do not yet (an evdev reader with EVIOCGRAB needs an ioctl binding).
+ * How a board's ports offer key event sources by device path: the sim board's (the wedge
+ * emulator) and the Linux ones (an evdev device, src/hal/linux/evdev.ts).
  */
 export interface KeyEventPorts {
   keyEvents(device: string): Promise<KeyEventSource>;
