@@ -21,14 +21,17 @@
  *     grounds joined.
  *   Contact chip reader (optional): a USB CCID smart card reader under pcsc-lite (pcscd), an
  *     EMV level 1 approved one such as the ACS ACR39U or the Identiv SCR3310; reader '' takes
- *     the first PC/SC reader. The terminal needs a PC/SC binding for Node to use it, which is
- *     not installed yet: until then it starts without the contact reader and logs why
+ *     the first PC/SC reader. Needs the Debian packages pcscd, libccid and libpcsclite-dev
+ *     (before npm install, which builds the optional PC/SC binding `smartcard` against it);
+ *     without them the terminal starts without the contact reader and logs why
  *     (src/hal/contact/README.md).
  *   Magnetic stripe reader (optional): a serial MSR (RS-232 through a USB-serial adapter, or a
  *     USB-CDC one) at 9600 baud 8N1, sending '%B...?;...?' and CR; name it by its
  *     /dev/serial/by-id/ path when two USB-serial adapters are fitted, as ttyUSB numbers
  *     follow the order of plugging. A USB keyboard-wedge MSR is described by its evdev device
- *     instead, but the Linux side reads no key events yet.
+ *     instead ({ driver: 'keyboard-wedge', device: '/dev/input/by-id/usb-...-event-kbd' }),
+ *     read by src/hal/linux/evdev.ts: the user in the `input` group, and no login on tty1,
+ *     as its keys reach the console too (src/hal/magstripe/README.md).
  *
  * /boot/firmware/config.txt: enable_uart=1, dtparam=i2c_arm=on, and the pull-ups above;
  * remove the serial console from cmdline.txt so the UART is free for the PN532.

@@ -4,10 +4,13 @@ import { RealClock } from '../hal/clock.js';
 import { LinuxSerialLink } from '../hal/linux/serial.js';
 import { toHex } from '../hex.js';
 import { createLogger, type Logger } from '../log.js';
-import { parseArgs, required } from './args.js';
+import { parseArgs, parseHostPort, required, type ParsedArgs } from './args.js';
 
 /** Devices `pos emulate` can put on a real port. */
-const DEVICES = ['pn532'];
+const DEVICES = ['pn532', 'contact'];
+
+/** The options each device takes: any other is refused by name. */
+const OPTIONS: Record<string, string[]> = { pn532: ['serial', 'card', 'baud'], contact: ['vpcd', 'card'] };
 
 /** The PN532's HSU speed after reset (UM0701-02 7.2.8); libnfc's pn532_uart opens at it too. */
 const DEFAULT_BAUD = 115200;
@@ -18,15 +21,19 @@ const IN_COMMUNICATE_THRU = 0x42;
 /**
  * `pos emulate pn532 --serial PATH [--card ID] [--baud N]`: the PN532 emulator of the sim
  * board on a real serial device, so other NFC software (libnfc's nfc-list, nfc-poll) can
- * be tried against it. Like `pos start` this is a composition root: it loads simulator/,
+ * be tried against it. `pos emulate contact` puts a chip card into pcscd's virtual reader
+ * (emulateContact below). Like `pos start` this is a composition root: it loads simulator/,
  * dynamically, and nothing else in src/ reaches it through here.
  */
 export async function emulate(args: string[]): Promise<number> {
-  const a = parseArgs(args, { flags: ['serial', 'card', 'baud'] });
+  const a = parseArgs(args, { flags: ['serial', 'card', 'baud', 'vpcd'] });
   const [device, ...extra] = a.positional;
   if (device === undefined) throw new ValidationError(`which device? (have: ${DEVICES.join(', ')})`);
   if (!DEVICES.includes(device)) throw new ValidationError(`unknown device '${device}' (have: ${DEVICES.join(', ')})`);
   if (extra.length > 0) throw new ValidationError(`unexpected argument '${extra[0]}'`);
+  const foreign = [...a.flags.keys()].find((f) => !OPTIONS[device]!.includes(f));
+  if (foreign !== undefined) throw new ValidationError(`--${foreign} is not an option of ${device} (it takes ${OPTIONS[device]!.map((o) => `--${o}`).join(', ')})`);
+  if (device === 'contact') return emulateContact(a);
   const path = required(a, 'serial');
   const baud = parseBaud(a.flags.get('baud'));
   const cardId = a.flags.get('card');
@@ -90,6 +97,78 @@ export async function emulate(args: string[]): Promise<number> {
   }
   log.info({ event: 'emulate.stop', signal: why, bytes: port.counts }, 'stopping');
   await port.close();
+  flush();
+  return 0;
+}
+
+/**
+ * `pos emulate contact [--vpcd HOST:PORT] [--card ID]`: a contact chip card of the catalog
+ * (chip-ok unless told) in pcscd's virtual reader, through vsmartcard's vpcd driver
+ * (simulator/devices/contact-slot/vpcd-card.ts), so PC/SC software (the terminal on the
+ * Linux ports, pcsc_scan) can be tried against it without a reader. SIGUSR1 takes the card
+ * out and puts it back.
+ */
+async function emulateContact(a: ParsedArgs): Promise<number> {
+  const { VPCD_DEFAULT_PORT, VpcdCard } = await import('../../simulator/devices/contact-slot/vpcd-card.js');
+  const { host, port } = parseHostPort(a.flags.get('vpcd') ?? `127.0.0.1:${VPCD_DEFAULT_PORT}`, '--vpcd');
+  const cardId = a.flags.get('card') ?? 'chip-ok';
+  const { createChipCard } = await import('../../simulator/cards/catalog.js');
+  // Refused before connecting: a typo in the card never half-starts the emulator. One card
+  // object for the whole run, so its counters (ATC) go on across insertions as a real card's.
+  const chip = createChipCard(cardId);
+  const { log, flush } = createLogger();
+  const where = `${host}:${port}`;
+  // pcscd asks for the ATR every few hundred ms to see the card is there: counted, not logged.
+  let atrAsked = 0;
+  const onEvent = (e: import('../../simulator/devices/contact-slot/vpcd-card.js').VpcdEvent) => {
+    if (e.kind === 'atr') atrAsked++;
+    // APDUs by length and status word only: their data carries the card number (DESIGN.md).
+    else if (e.kind === 'apdu') log.info({ event: 'vpcd.apdu', commandBytes: e.commandBytes, responseBytes: e.responseBytes, sw: e.sw.toString(16).padStart(4, '0').toUpperCase() }, 'APDU');
+    else if (e.kind === 'misuse') log.warn({ event: 'vpcd.misuse', detail: e.detail }, e.detail);
+    else log.info({ event: `vpcd.${e.kind}` }, e.kind);
+  };
+  // vpcd closing the connection on a card not taken out: pcscd stopped.
+  let linkLost!: (why: string) => void;
+  const lost = new Promise<string>((resolve) => (linkLost = resolve));
+  const watched = (c: import('../../simulator/devices/contact-slot/vpcd-card.js').VpcdCard) => {
+    void c.closed.then((why) => {
+      if (why.reason !== 'removed') linkLost(why.detail);
+    });
+    return c;
+  };
+  let card = watched(await VpcdCard.connect(chip, { host, port, onEvent }));
+  log.info({ event: 'emulate.ready', device: 'contact', vpcd: where, card: cardId, atr: toHex(chip.atr) }, `card ${cardId} in vpcd's reader at ${where}`);
+
+  let toggling = false;
+  const toggle = () => {
+    if (toggling) return;
+    toggling = true;
+    const inserting = !card.connected;
+    const step = inserting ? VpcdCard.connect(chip, { host, port, onEvent }).then((c) => void (card = watched(c))) : card.remove();
+    step
+      .then(
+        () => log.info({ event: inserting ? 'emulate.card-inserted' : 'emulate.card-removed', card: cardId }, inserting ? 'card inserted' : 'card taken out'),
+        (e: unknown) => linkLost(e instanceof Error ? e.message : String(e)),
+      )
+      .finally(() => (toggling = false));
+  };
+  process.on('SIGUSR1', toggle);
+  const stopped = new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  // With the card out no socket is open, and signal handlers do not keep Node running.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const why = await Promise.race([stopped, lost.then((detail) => ({ detail }))]);
+  clearInterval(keepAlive);
+  process.off('SIGUSR1', toggle);
+  if (typeof why !== 'string') {
+    log.error({ event: 'emulate.link-lost', vpcd: where, detail: why.detail, atrAsked }, `${where}: ${why.detail}`);
+    flush();
+    return 1;
+  }
+  await card.remove();
+  log.info({ event: 'emulate.stop', signal: why, apdus: card.counts.apdu, atrAsked }, 'stopping');
   flush();
   return 0;
 }

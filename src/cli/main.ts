@@ -5,6 +5,7 @@ const USAGE = `usage: pos <command>
   pos start [--board NAME|FILE] [--data DIR] [--http HOST:PORT] [--host URL] [--lang zh-CN|en] [--time-scale K]
   pos host  [--listen HOST:PORT] [--http HOST:PORT] [--data DIR] [--time-scale K]
   pos emulate pn532 --serial PATH [--card ID] [--baud N]   (a device emulator on a real tty)
+  pos emulate contact [--vpcd HOST:PORT] [--card ID]        (a chip card in pcscd's virtual reader, vsmartcard-vpcd)
   pos tool <subcommand> ...   (${Object.keys(TOOLS).join(', ') || 'none yet'})
   pos keys inject|status ...  (the DUKPT key store: inject (--ipek|--bdk) HEX --ksn HEX, status; [--data DIR] [--board B])`;
 

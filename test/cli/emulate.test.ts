@@ -181,10 +181,14 @@ describe('pos emulate: bad input', () => {
 
   it('names what is missing or wrong', async () => {
     const cases: [string[], string][] = [
-      [['emulate'], 'pos emulate: which device? (have: pn532)\n'],
-      [['emulate', 'pn533', '--serial', 'x'], "pos emulate: unknown device 'pn533' (have: pn532)\n"],
+      [['emulate'], 'pos emulate: which device? (have: pn532, contact)\n'],
+      [['emulate', 'pn533', '--serial', 'x'], "pos emulate: unknown device 'pn533' (have: pn532, contact)\n"],
       [['emulate', 'pn532'], 'pos emulate: --serial is required\n'],
       [['emulate', 'pn532', '--serial', 'x', '--baud', 'fast'], "pos emulate: --baud must be a line speed such as 115200 (got 'fast')\n"],
+      [['emulate', 'pn532', '--serial', 'x', '--vpcd', '127.0.0.1:35963'], 'pos emulate: --vpcd is not an option of pn532 (it takes --serial, --card, --baud)\n'],
+      [['emulate', 'contact', '--serial', 'x'], 'pos emulate: --serial is not an option of contact (it takes --vpcd, --card)\n'],
+      [['emulate', 'contact', '--vpcd', 'localhost'], "pos emulate: --vpcd must be HOST:PORT, e.g. 127.0.0.1:7070 (got 'localhost')\n"],
+      [['emulate', 'contact', '--card', 'visa-ok'], "pos emulate: card 'visa-ok' has no contact chip interface\n"],
     ];
     for (const [args, err] of cases) {
       const r = await runPos(args);

@@ -35,6 +35,7 @@ describe('deploy/pos.service', () => {
 
   it('sets a fixed mmap threshold, the groups the devices need, and a restart', () => {
     expect(setting('Environment')).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    expect(Number(setting('Environment').find((e) => e.startsWith('UV_THREADPOOL_SIZE='))?.split('=')[1])).toBeGreaterThan(4);
     expect(setting('SupplementaryGroups')[0]!.split(' ').sort()).toEqual(['dialout', 'gpio', 'i2c', 'input']);
     expect(setting('Restart')).toEqual(['always']);
     expect(setting('KillSignal')).toEqual(['SIGTERM']);

@@ -2,8 +2,8 @@
  * The contact and magstripe readers as openDevices builds them from a board description:
  * on the sim board, the PC/SC driver on the contact slot emulator and the serial driver on
  * the magstripe emulator, worked through presentCard('insert' | 'swipe' | 'remove'); on
- * ports without PC/SC or key events (the Linux ports today), the terminal starts without
- * them and says why.
+ * ports without PC/SC or key events, the terminal starts without them and says why (the
+ * Linux ports have both: test/hal/linux/).
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@
  * SCardTransmit, SCardDisconnect): one reader of the resource manager as the contact driver
  * is handed it. On Linux the resource manager is pcsc-lite (pcscd) with the CCID driver for
  * USB readers; on the sim board the contact slot emulator (simulator/devices/contact-slot)
- * keeps the same contract. src/hal/contact/README.md says how a pcsclite binding plugs in.
+ * keeps the same contract; src/hal/linux/pcsc.ts is the port over pcscd (README.md here).
  */
 import type { ContactProtocol } from '../contact-reader.js';
 
@@ -53,8 +53,9 @@ export interface PcscReaderPort {
 }
 
 /**
- * How a board's ports offer PC/SC readers by the name its description gives. The sim board's
- * ports have it; the Linux ports do not until a PC/SC binding is installed (README).
+ * How a board's ports offer PC/SC readers by the name its description gives: the sim board's
+ * (the contact slot emulator) and the Linux ports (pcscd, src/hal/linux/pcsc.ts), whose
+ * pcsc() rejects with ContactReaderUnavailableError when the binding or pcscd is missing.
  */
 export interface PcscPorts {
   pcsc(reader: string): Promise<PcscReaderPort>;
