@@ -4,16 +4,17 @@
  * It keeps the KeyEventSource contract: reads time out on the clock, abort, and fail once
  * closed; one read waits at a time.
  */
-import { abortReason, PortBusyError, PortClosedError, ReadTimeoutError } from '../../../src/errors.js';
+import { abortReason, PortBusyError, PortClosedError } from '../../../src/errors.js';
 import { keyEventsFor, type KeyEvent, type KeyEventSource } from '../../../src/hal/magstripe/keyboard-wedge.js';
-import type { Clock, TimerHandle } from '../../../src/hal/ports.js';
+import { PendingRead } from '../../../src/hal/pending-read.js';
+import type { Clock } from '../../../src/hal/ports.js';
 import type { MagstripeCard } from '../../cards/catalog.js';
 import { readStripe, type Garble } from './garble.js';
 
 export class WedgeKeyboardEmulator implements KeyEventSource {
   readonly name: string;
   private queue: KeyEvent[] = [];
-  private waiting: { resolve: (e: KeyEvent[]) => void; reject: (e: Error) => void; timer: TimerHandle; cleanup: () => void } | null = null;
+  private readonly reads: PendingRead<KeyEvent[]>;
   private closed = false;
 
   constructor(
@@ -21,18 +22,14 @@ export class WedgeKeyboardEmulator implements KeyEventSource {
     options: { name?: string } = {},
   ) {
     this.name = options.name ?? 'sim:wedge';
+    this.reads = new PendingRead(clock, this.name);
   }
 
   /** Key events as they come off the USB, in one report (or more: see `typeSlowly`). */
   press(events: readonly KeyEvent[]): void {
     if (this.closed) return;
     this.queue.push(...events);
-    const w = this.waiting;
-    if (w && this.queue.length > 0) {
-      this.waiting = null;
-      w.cleanup();
-      w.resolve(this.queue.splice(0));
-    }
+    if (this.reads.waiting && this.queue.length > 0) this.reads.give(this.queue.splice(0));
   }
 
   /** Types `text` as a US keyboard would. */
@@ -56,40 +53,15 @@ export class WedgeKeyboardEmulator implements KeyEventSource {
 
   read(options: { timeoutMs: number; signal?: AbortSignal }): Promise<KeyEvent[]> {
     if (this.closed) return Promise.reject(new PortClosedError(this.name));
-    if (this.waiting) return Promise.reject(new PortBusyError(this.name, 'read'));
+    if (this.reads.waiting) return Promise.reject(new PortBusyError(this.name, 'read'));
     if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
     if (this.queue.length > 0) return Promise.resolve(this.queue.splice(0));
-    return new Promise((resolve, reject) => {
-      const signal = options.signal;
-      const finish = (e: Error) => {
-        if (this.waiting !== w) return;
-        this.waiting = null;
-        w.cleanup();
-        reject(e);
-      };
-      const onAbort = () => finish(abortReason(signal!));
-      const w = {
-        resolve,
-        reject,
-        timer: this.clock.setTimer(options.timeoutMs, () => finish(new ReadTimeoutError(this.name, options.timeoutMs))),
-        cleanup: () => {
-          w.timer.cancel();
-          signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      this.waiting = w;
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.reads.wait(options.timeoutMs, options.signal);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const w = this.waiting;
-    this.waiting = null;
-    if (w) {
-      w.cleanup();
-      w.reject(new PortClosedError(this.name));
-    }
+    this.reads.fail(new PortClosedError(this.name));
   }
 }

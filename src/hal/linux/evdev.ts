@@ -42,9 +42,10 @@ import { closeSync, constants, fstat, open, readSync, realpath, type BigIntStats
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { basename } from 'node:path';
-import { abortReason, DeviceError, PortBusyError, PortClosedError, ReadTimeoutError } from '../../errors.js';
+import { abortReason, DeviceError, PortBusyError, PortClosedError } from '../../errors.js';
 import type { KeyEvent, KeyEventSource } from '../magstripe/keyboard-wedge.js';
-import type { Clock, TimerHandle } from '../ports.js';
+import { PendingRead } from '../pending-read.js';
+import type { Clock } from '../ports.js';
 
 // include/uapi/linux/input-event-codes.h
 const EV_SYN = 0x00;
@@ -190,15 +191,16 @@ export class EvdevKeyEvents implements KeyEventSource {
   private queue: KeyEvent[] = [];
   /** Between a SYN_DROPPED and the next SYN_REPORT: the events of a broken packet. */
   private dropping = false;
-  private waiter: { resolve: (e: KeyEvent[]) => void; reject: (e: Error) => void; timer: TimerHandle; cleanup: () => void } | null = null;
+  private readonly reads: PendingRead<KeyEvent[]>;
   private epoll: Epoll | null;
   private fd: number;
   private closed = false;
   /** Why the device can no longer be read (unplugged, a read error): given to every read after. */
   private failure: DeviceError | null = null;
 
-  private constructor(path: string, fd: number, Epoll: EpollClass, layout: InputEventLayout, private readonly clock: Pick<Clock, 'setTimer'>) {
+  private constructor(path: string, fd: number, Epoll: EpollClass, layout: InputEventLayout, clock: Pick<Clock, 'setTimer'>) {
     this.name = path;
+    this.reads = new PendingRead(clock, path);
     this.fd = fd;
     this.decoder = new InputEventDecoder(layout);
     const epoll = new Epoll((err) => this.readable(err));
@@ -246,32 +248,12 @@ export class EvdevKeyEvents implements KeyEventSource {
 
   read(options: { timeoutMs: number; signal?: AbortSignal }): Promise<KeyEvent[]> {
     if (this.closed) return Promise.reject(new PortClosedError(this.name));
-    if (this.waiter) return Promise.reject(new PortBusyError(this.name, 'read'));
+    if (this.reads.waiting) return Promise.reject(new PortBusyError(this.name, 'read'));
     if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
     // Events read before the device failed are still handed out, then the failure.
     if (this.queue.length > 0) return Promise.resolve(this.queue.splice(0));
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const signal = options.signal;
-      const finish = (e: Error) => {
-        if (this.waiter !== w) return;
-        this.waiter = null;
-        w.cleanup();
-        reject(e);
-      };
-      const onAbort = () => finish(abortReason(signal!));
-      const w = {
-        resolve,
-        reject,
-        timer: this.clock.setTimer(options.timeoutMs, () => finish(new ReadTimeoutError(this.name, options.timeoutMs))),
-        cleanup: () => {
-          w.timer.cancel();
-          signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      this.waiter = w;
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.reads.wait(options.timeoutMs, options.signal);
   }
 
   async close(): Promise<void> {
@@ -279,12 +261,7 @@ export class EvdevKeyEvents implements KeyEventSource {
     this.closed = true;
     this.stop();
     this.queue = [];
-    const w = this.waiter;
-    this.waiter = null;
-    if (w) {
-      w.cleanup();
-      w.reject(new PortClosedError(this.name));
-    }
+    this.reads.fail(new PortClosedError(this.name));
   }
 
   /** epoll said the device is readable (or hung up): drain it. */
@@ -333,23 +310,14 @@ export class EvdevKeyEvents implements KeyEventSource {
   }
 
   private deliver(): void {
-    const w = this.waiter;
-    if (!w || this.queue.length === 0) return;
-    this.waiter = null;
-    w.cleanup();
-    w.resolve(this.queue.splice(0));
+    if (this.reads.waiting && this.queue.length > 0) this.reads.give(this.queue.splice(0));
   }
 
   private fail(error: DeviceError): void {
     this.failure = error;
     this.stop();
     this.deliver();
-    const w = this.waiter;
-    this.waiter = null;
-    if (w) {
-      w.cleanup();
-      w.reject(error);
-    }
+    this.reads.fail(error);
   }
 
   private stop(): void {
