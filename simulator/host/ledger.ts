@@ -42,6 +42,8 @@ export interface LedgerTx {
   refunded?: number;
   /** Sent again in a batch upload (0320). */
   uploaded?: boolean;
+  /** A 0200: the KSN of field 53 (hex), the DUKPT key the terminal used for its MAC and PIN block. */
+  ksn?: string;
 }
 
 export interface SettlementRecord {
@@ -79,6 +81,8 @@ export interface LedgerView {
   voided: boolean;
   refunded: number;
   date: string;
+  /** The request's KSN (field 53, hex); null for a settlement. */
+  ksn: string | null;
 }
 
 type Event =
@@ -257,6 +261,7 @@ export class HostLedger {
       voided: tx.voided ?? false,
       refunded: tx.refunded ?? 0,
       date: tx.hostDate,
+      ksn: tx.ksn ?? null,
     }));
     for (const s of this.settlements) {
       out.push({
@@ -274,6 +279,7 @@ export class HostLedger {
         voided: false,
         refunded: 0,
         date: s.hostDate,
+        ksn: null,
       });
     }
     return out;

@@ -257,6 +257,7 @@ export class HostProcessor {
       hostAt: this.clock.now(),
       accountId: null,
       maskedPan: pan ? maskPan(pan) : null,
+      ...(bytes(f, 53) ? { ksn: toHex(bytes(f, 53)!) } : {}),
     };
     const extra: Fields = { 15: now.monthDay };
     const code = forced ?? this.decide(req, kind, keys, now, tx, extra);

@@ -1,16 +1,18 @@
 /**
  * A transaction's receipt data rebuilt from its journal record, for a reprint and for the
  * transaction list. The journal keeps what the host gave (RRN, approval code), the masked
- * card number, the entry mode, when, how much, and what a void or refund concerns; it does
- * not keep the cardholder verification or the chip's data (AID, TC, TVR), so a rebuilt
- * receipt carries no EMV block, and only the cardholder copy can be rebuilt faithfully
- * (the merchant copy's signature line depends on the CVM). See reprint.ts.
+ * card number, the entry mode, when, how much, what a void or refund concerns, and the chip
+ * data the receipt printed (AID, label, cryptogram, TVR, TSI: receipt-chip.ts, kept when the
+ * sale was approved); it does not keep the cardholder verification, so only the cardholder copy can
+ * be rebuilt faithfully (the merchant copy's signature line depends on the CVM). See
+ * reprint.ts.
  */
 import type { EntryMode } from '../host/spec.js';
 import { isCurrencyCode } from '../money.js';
 import type { CardEntryMode, MerchantInfo, TransactionListEntry, TransactionReceiptData } from '../printer/index.js';
 import type { TerminalSettings } from '../store/config.js';
 import type { Journal, JournalRecord } from '../store/journal.js';
+import { chipOf } from './receipt-chip.js';
 import { brandOf } from './sale.js';
 
 /** What a receipt prints for a card the journal holds no number of (a void keyed from the journal). */
@@ -81,6 +83,7 @@ export function receiptFromJournal(journal: Journal, settings: TerminalSettings,
     currency: r.currency,
     ...(r.type === 'void' && original ? { original: { trace: original.stan } } : {}),
     ...(r.type === 'refund' && original ? { original: { rrn: original.rrn, date: monthDay(original.localDate) } } : {}),
+    ...(r.chip ? { chip: chipOf(r)! } : {}),
     // The customer copy prints no CVM line; the journal does not keep the CVM.
     cvm: 'none',
     reprint: true,

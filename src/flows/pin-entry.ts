@@ -23,6 +23,8 @@ interface PinEntryCommon {
   notice?: 'retry' | 'lastTry';
   /** With notice 'retry': the tries the card says are left, shown with it. */
   triesLeft?: number;
+  /** The online PIN asked again for the same card after the issuer's 55: the title says so. */
+  again?: boolean;
 }
 
 /** Online PIN: the digits go into an ISO 9564 PIN block enciphered under DUKPT. */
@@ -88,7 +90,7 @@ export async function enterPin(ctx: TerminalContext, signal: AbortSignal, option
         : undefined;
   try {
     for (;;) {
-      show(ctx, pinScreen(layout(ctx), { amount, currency, digits: n, note, bypass }));
+      show(ctx, pinScreen(layout(ctx), { amount, currency, digits: n, note, bypass, again: options.again === true }));
       note = undefined;
       const key = await nextKey(ctx, { signal, timeoutMs, timeoutName: 'pinEntryTimeout' });
       if (isDigitKey(key)) {

@@ -8,8 +8,9 @@
  * copy, signed where the CVM asked for a signature, and a second one would be a second
  * signable slip for the same money. It is also the copy the journal can rebuild faithfully:
  * the merchant copy's signature or "PIN verified" line depends on the CVM, which the
- * journal does not keep. Neither copy is rebuilt with the chip data (AID, TC): the journal
- * does not keep it either (journal-receipt.ts).
+ * journal does not keep. The chip data the original printed (AID, label, ARQC or TC, TVR,
+ * TSI) is printed again as it was: the journal keeps it from the sale's approval
+ * (receipt-chip.ts); a sale approved before it was kept is reprinted without it.
  */
 import { ValidationError } from '../errors.js';
 import { transactionReceipt } from '../printer/index.js';

@@ -4,8 +4,8 @@ import type { CardEntryMode } from '../printer/index.js';
 import type { TerminalContext } from '../runtime/context.js';
 import type { JournalRecord } from '../store/journal.js';
 import { t, type MessageKey } from '../ui/messages.js';
-import { detailScreen, formatDateTime } from '../ui/screens.js';
-import { alignRight, spread } from '../ui/text.js';
+import { confirmScreen, formatDateTime } from '../ui/screens.js';
+import { alignRight } from '../ui/text.js';
 import { choose } from './choose.js';
 import { layout } from './layout.js';
 
@@ -23,7 +23,7 @@ export async function confirmSale(ctx: TerminalContext, signal: AbortSignal, tit
   await choose(
     ctx,
     signal,
-    detailScreen(l, spread(t(l.lang, title), t(l.lang, 'return.ok'), l.columns), [
+    confirmScreen(l, t(l.lang, title), t(l.lang, 'return.ok'), [
       alignRight(`${sale.currency} ${formatAmount(sale.amount, sale.currency)}`, l.columns),
       sale.maskedPan ?? NO_CARD,
       Number.isFinite(when) ? formatDateTime(when, ctx.settings.timeZone) : sale.localDate,

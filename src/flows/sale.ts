@@ -27,8 +27,9 @@ import { enterAmount } from './amount.js';
 import { layout, show } from './layout.js';
 import { checkDailyLimit, refusalLines } from './limits.js';
 import { sessionMacKeys } from './online-keys.js';
-import { authoriseOnline, completeApproved, reverseApproved, type ApprovedOutcome, type OnlineOutcome } from './online.js';
+import { authoriseOnline, completeApproved, reverseApproved, type ApprovedOutcome, type DeclinedOutcome, type OnlineOutcome } from './online.js';
 import { enterPin } from './pin-entry.js';
+import { keepChip } from './receipt-chip.js';
 import { printTransactionReceipts } from './receipts.js';
 import type { ReadCardAgain } from './return-card.js';
 
@@ -87,7 +88,7 @@ function chipData(card: KernelResult): ChipData {
   return {
     aid: card.aid ? toHex(card.aid) : '',
     ...(label ? { appLabel: label } : {}),
-    ...(card.cryptogram ? { tc: toHex(card.cryptogram.value) } : {}),
+    ...(card.cryptogram ? { tc: toHex(card.cryptogram.value), cryptogramType: card.cryptogram.type } : {}),
     tvr: toHex(card.tvr),
     tsi: toHex(card.tsi),
   };
@@ -165,8 +166,16 @@ class PinStep {
     private readonly amount: number,
   ) {}
 
-  async take(signal: AbortSignal, pan: string): Promise<'entered' | 'bypassed'> {
-    const pin = await enterPin(this.ctx, signal, { pan, amount: this.amount, currency: this.ctx.settings.currency, pinBlockFormat: 0, encrypt: this.dukpt.encryptPin });
+  /** `again`: asked again after the issuer's 55; the title says so, and it cannot be bypassed. */
+  async take(signal: AbortSignal, pan: string, again = false): Promise<'entered' | 'bypassed'> {
+    const pin = await enterPin(this.ctx, signal, {
+      pan,
+      amount: this.amount,
+      currency: this.ctx.settings.currency,
+      pinBlockFormat: 0,
+      encrypt: this.dukpt.encryptPin,
+      ...(again ? { again: true, allowBypass: false } : {}),
+    });
     if (pin.kind === 'bypassed') return 'bypassed';
     this.pinBlock = pin.pinBlock;
     return 'entered';
@@ -202,9 +211,12 @@ class PinStep {
  * the issuer's answer; the result in words; the merchant copy, a prompt to tear it off, the
  * customer copy.
  *
- * Not yet: a PIN retry after 55 (the sale ends; the cardholder starts again), offline
- * approvals (the default configuration sends every sale online; a card that would approve
- * offline, or a chip that approves with no host answer (Y3), ends the sale not completed).
+ * After the issuer's 55 (incorrect PIN) to an online PIN, the PIN is asked again for the
+ * same card and amount and a new authorisation sent (`authorise`, settings.onlinePinRetries).
+ *
+ * Not yet: offline approvals (the default configuration sends every sale online; a card
+ * that would approve offline, or a chip that approves with no host answer (Y3), ends the
+ * sale not completed).
  */
 export async function sale(ctx: TerminalContext, signal: AbortSignal, firstKey?: KeyName): Promise<SaleOutcome> {
   const amount = await enterAmount(ctx, signal, firstKey);
@@ -321,8 +333,9 @@ async function tapped(ctx: TerminalContext, signal: AbortSignal, amount: number,
         cvm: receiptCvm(card.cvm),
         chip: chipData(card),
       };
-      show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.online')]));
-      const out = await authoriseOnline(payments.online, { kind: 'sale', amount, currency: ctx.settings.currency, card: sale.read, pinBlock: pin.pinBlock, keys: await pin.macKeys(), signal });
+      // The card has left the field: a PIN asked again sends the same ARQC (see authorise).
+      const { out, stopped } = await authorise(ctx, signal, signal, amount, sale, sensitive.pan, pin);
+      if (stopped !== undefined) throw stopped;
       return done(await announce(ctx, signal, amount, sale, out));
     } finally {
       dukpt.wipe();
@@ -375,17 +388,9 @@ async function inserted(ctx: TerminalContext, signal: AbortSignal, amount: numbe
       cvm: receiptCvm(card.cvm),
       chip: chipData(card),
     };
-    show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.online')]));
-    const out = await authoriseOnline(payments.online, {
-      kind: 'sale',
-      amount,
-      currency: ctx.settings.currency,
-      card: sale.read,
-      pinBlock: pin.pinBlock,
-      keys: await pin.macKeys(),
-      signal,
-      holdApproval: true,
-    });
+    // The card stays in the slot between its first and second GENERATE AC: a PIN asked again
+    // sends that first ARQC again (see authorise), and the prompt ends if the card is pulled out.
+    const { out, stopped } = await authorise(ctx, signal, kernel.signal, amount, sale, sensitive.pan, pin, { holdApproval: true });
     // Book 3 10.11: the card has the last word, with the issuer's answer (or its absence).
     let final: Awaited<ReturnType<NonNullable<ContactResult['complete']>>>;
     try {
@@ -399,6 +404,12 @@ async function inserted(ctx: TerminalContext, signal: AbortSignal, amount: numbe
       if (out.kind === 'approved') await reverseApproved(payments.online, out.id, 'terminal-failure');
       await session.release().catch(() => {});
       return await cardFault(ctx, signal, amount, kernel.signal.reason instanceof CardRemovedError ? kernel.signal.reason : e);
+    }
+    if (stopped !== undefined) {
+      // The PIN was not given again (CANCEL, its timeout): the card has closed its
+      // transaction on the issuer's 55; nothing more is sent.
+      await takeCardBack(ctx, signal, session);
+      throw stopped;
     }
     if (out.kind === 'approved') {
       if (final.outcome === 'approved') {
@@ -466,12 +477,107 @@ async function swiped(ctx: TerminalContext, signal: AbortSignal, amount: number,
       entry: card.fallback ? 'fallback' : 'magstripe',
       cvm: card.cvm === 'online-pin' ? 'online-pin' : 'signature',
     };
-    show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.online')]));
-    const out = await authoriseOnline(payments.online, { kind: 'sale', amount, currency: ctx.settings.currency, card: sale.read, pinBlock: pin.pinBlock, keys: await pin.macKeys(), signal });
+    const { out, stopped } = await authorise(ctx, signal, signal, amount, sale, sensitive.pan, pin);
+    if (stopped !== undefined) throw stopped;
     return done(await announce(ctx, signal, amount, sale, out));
   } finally {
     dukpt.wipe();
     sensitive.wipe();
+  }
+}
+
+/** The online step's end: the last answer, and what ended a PIN retry when one was not given. */
+interface Authorised {
+  out: OnlineOutcome;
+  /**
+   * Set when the PIN asked again after a 55 was not given (CANCEL, pinEntryTimeout, the card
+   * pulled out of the slot, a fault): `out` is that 55 and nothing more was sent. The caller
+   * throws it once the card is dealt with.
+   */
+  stopped?: unknown;
+}
+
+/**
+ * The authorisation of a sale (`authoriseOnline`), and after the issuer's 55 (incorrect PIN,
+ * docs/host-spec.md 6.8) to a PIN entered online, the PIN asked again for the same card and
+ * amount, up to settings.onlinePinRetries more times: the 55 said briefly ("Incorrect PIN"),
+ * the prompt titled as a retry, then a NEW authorisation: a new STAN and journal record (the
+ * declined one stays, with its 55) and a new PIN block under a new DUKPT transaction (a new
+ * KSN, X9.24-1: one key per transaction). A 75 (PIN tries exceeded), any other answer or
+ * none ends it as any sale ends (no answer: the reversal path of host-spec section 8). The
+ * prompts wait on `promptSignal` (a contact card's kernel signal: pulling the card out ends
+ * them).
+ *
+ * The card data is the same in every request, field 55 included: the one ARQC of the sale.
+ *  - Contact chip: the card is still in the slot, between its first and second GENERATE AC.
+ *    After an ARQC the card takes only the second GENERATE AC, which completes its
+ *    transaction (EMV 4.4 Book 3 9.3, command use: first and second issuance; 10.9, 10.11),
+ *    so no new ARQC can be had for the retry: the first is sent again, and the card is
+ *    completed once, with the final answer.
+ *  - Contactless: the card was read in one tap and has left the field; the Online Request
+ *    outcome with CVM Online PIN (EMV Contactless Book A, Book C-2 for Kernel 2) is carried
+ *    out without it. A second tap would be a new card transaction (a new ATC and ARQC, the
+ *    CVM decided again), so the ARQC of the tap is sent again, as terminals that re-prompt
+ *    for an online PIN without a new tap do. The issuer verifies it as before: the ARQC
+ *    covers the amount, date, unpredictable number and ATC (Book 2 8.1.1), all unchanged;
+ *    the acquirer simulator verifies the cryptogram and keeps no ATC history
+ *    (simulator/host/arqc.ts), so the same ATC under a new STAN is accepted.
+ */
+async function authorise(
+  ctx: TerminalContext,
+  signal: AbortSignal,
+  promptSignal: AbortSignal,
+  amount: number,
+  card: CardForSale,
+  pan: string,
+  first: PinStep,
+  options: { holdApproval?: boolean } = {},
+): Promise<Authorised> {
+  const payments = ctx.payments!;
+  let pin = first;
+  // The DUKPT sessions of the retries; the first one's owner wipes it.
+  let retrySession: DukptSession | undefined;
+  try {
+    for (let retry = 0; ; retry++) {
+      show(ctx, messageScreen(layout(ctx), 'sale.title', ['', say(ctx, 'sale.online')]));
+      const out = await authoriseOnline(payments.online, {
+        kind: 'sale',
+        amount,
+        currency: ctx.settings.currency,
+        card: card.read,
+        pinBlock: pin.pinBlock,
+        keys: await pin.macKeys(),
+        signal,
+        ...(options.holdApproval ? { holdApproval: true } : {}),
+      });
+      if (out.kind !== 'declined' || out.responseCode !== '55' || !pin.pinBlock || retry >= ctx.settings.onlinePinRetries) return { out };
+      ctx.log.info({ event: 'sale.pinRetry', stan: out.stan, retry: retry + 1, retries: ctx.settings.onlinePinRetries }, 'incorrect PIN: the PIN is asked again');
+      retrySession?.wipe();
+      try {
+        await incorrectPin(ctx, promptSignal, out);
+        retrySession = payments.keyStore.session();
+        pin = new PinStep(ctx, retrySession, amount);
+        await pin.take(promptSignal, pan, true);
+      } catch (e) {
+        if (signal.aborted) throw e;
+        ctx.log.info({ event: 'sale.pinRetryEnded', stan: out.stan, why: e instanceof Error ? e.name : 'unknown' }, 'the PIN was not given again: the sale ends');
+        return { out, stopped: e };
+      }
+    }
+  } finally {
+    retrySession?.wipe();
+  }
+}
+
+/** The issuer's 55 on screen for a moment before the PIN is asked again: a key skips it, CANCEL ends the sale. */
+async function incorrectPin(ctx: TerminalContext, signal: AbortSignal, out: DeclinedOutcome): Promise<void> {
+  ctx.indicators?.error();
+  ctx.keys.flush();
+  show(ctx, messageScreen(layout(ctx), 'sale.title', [say(ctx, 'sale.declined', { code: out.responseCode }), ...wrap(declineText(ctx.lang, out.responseCode, out.text), ctx.screen.columns).slice(0, 2)]));
+  try {
+    await nextKey(ctx, { signal, timeoutMs: Math.min(1_500, ctx.settings.timeouts.messageMs), timeoutName: 'messageTimeout' });
+  } catch (e) {
+    if (!(e instanceof TimeoutError)) throw e;
   }
 }
 
@@ -503,6 +609,8 @@ async function announce(ctx: TerminalContext, signal: AbortSignal, amount: numbe
 async function approved(ctx: TerminalContext, signal: AbortSignal, amount: number, card: CardForSale, out: ApprovedOutcome): Promise<void> {
   ctx.log.info({ event: 'sale.approved', stan: out.stan, amount, rrn: out.rrn }, 'sale approved');
   ctx.indicators?.success();
+  // What the receipt prints of the chip goes to the journal first: a reprint prints it again.
+  if (card.chip && ctx.payments) await keepChip(ctx.payments.online.journal, out.id, card.chip, ctx.log);
   show(ctx, messageScreen(layout(ctx), 'sale.title', [say(ctx, 'sale.approved'), say(ctx, 'sale.authCode', { code: out.authCode }), say(ctx, 'sale.printing')]));
   // The sale stands whatever the printer does: a receipt that cannot be made is logged and
   // said on screen (a reprint from the journal will make it), never a fault.

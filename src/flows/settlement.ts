@@ -19,7 +19,7 @@ import { batchTotals, somethingToSettle, type CurrencyTotals } from '../store/ba
 import { OPEN_STATUSES } from '../store/journal.js';
 import { t, type MessageKey } from '../ui/messages.js';
 import { detailScreen, messageScreen } from '../ui/screens.js';
-import { spread } from '../ui/text.js';
+import { cellWidth, fit, spread } from '../ui/text.js';
 import { merchantOf } from './journal-receipt.js';
 import { layout, show } from './layout.js';
 import { findAnomalies, logAnomaly, withAlerts } from './monitor.js';
@@ -39,11 +39,26 @@ export type SettleResult =
 
 const say = (ctx: TerminalContext, key: MessageKey, params?: Record<string, string>) => t(ctx.lang, key, params);
 
-/** The three rows of a batch's totals: kind and count on the left, the amount on the right. */
+/**
+ * The three rows of a batch's totals: kind and count on the left, the amount on the right.
+ * The count and the amount are never cut: when the row is too wide for the line, the
+ * amount drops its thousands separators, then the kind's word gives way (cut from its end;
+ * the rows keep their order: sale, void, refund).
+ */
 export function totalsRows(ctx: TerminalContext, totals: CurrencyTotals): string[] {
   const cols = ctx.screen.columns;
-  const row = (key: MessageKey, k: { count: number; amount: number }, sign: string) =>
-    spread(say(ctx, key, { n: String(k.count) }), `${k.amount ? sign : ''}${formatAmount(k.amount, totals.currency)}`, cols);
+  const fits = (left: string, right: string) => cellWidth(left) + 1 + cellWidth(right) <= cols;
+  const row = (key: MessageKey, k: { count: number; amount: number }, sign: string) => {
+    const left = say(ctx, key, { n: String(k.count) });
+    const minus = k.amount ? sign : '';
+    let amount = `${minus}${formatAmount(k.amount, totals.currency)}`;
+    if (!fits(left, amount)) amount = `${minus}${formatAmount(k.amount, totals.currency, { grouping: false })}`;
+    if (fits(left, amount)) return spread(left, amount, cols);
+    const [word = '', after = ''] = say(ctx, key, { n: '\u0001' }).split('\u0001');
+    const count = `${k.count}${after}`;
+    const short = fit(word.trimEnd(), cols - cellWidth(amount) - 1 - cellWidth(count) - 1);
+    return spread(short ? `${short} ${count}` : count, amount, cols);
+  };
   return [row('settle.sale', totals.sale, ''), row('settle.void', totals.void, '-'), row('settle.refund', totals.refund, '-')];
 }
 

@@ -25,6 +25,13 @@ export interface TerminalSettings {
    */
   pinBypassAllowed: boolean;
   /**
+   * How many more times a sale asks for the online PIN after the issuer answers 55
+   * (incorrect PIN): each a new authorisation (new STAN, new DUKPT transaction) for the same
+   * card and amount. 2 by default, so 3 tries in all, as issuers block the PIN at the third
+   * wrong one (75); 0 ends the sale at the first 55.
+   */
+  onlinePinRetries: number;
+  /**
    * A chip card whose chip failed may be swiped (ISO 8583 entry mode 80, "fallback"), when
    * the acquirer allows it. Off by default: fallback is where card skimming lives.
    */
@@ -113,6 +120,7 @@ export const DEFAULT_SETTINGS: TerminalSettings = Object.freeze({
   language: 'zh-CN',
   timeZone: 'Asia/Shanghai',
   pinBypassAllowed: false,
+  onlinePinRetries: 2,
   magstripeFallbackAllowed: false,
   exceptionFile: Object.freeze([]) as unknown as string[],
   voidNeedsCard: false,
@@ -156,6 +164,7 @@ export function validateSettings(raw: unknown): TerminalSettings {
     p.push(`timeZone '${String(s.timeZone)}' is not an IANA time zone`);
   }
   if (typeof s.pinBypassAllowed !== 'boolean') p.push('pinBypassAllowed must be true or false');
+  if (!whole(s.onlinePinRetries, 0, 5)) p.push('onlinePinRetries must be a whole number from 0 to 5');
   if (typeof s.magstripeFallbackAllowed !== 'boolean') p.push('magstripeFallbackAllowed must be true or false');
   if (!Array.isArray(s.exceptionFile) || s.exceptionFile.some((e) => typeof e !== 'string' || !/^[0-9A-Fa-f]{64}(\/[0-9]{2})?$/.test(e))) {
     p.push("exceptionFile must list keyed PAN hashes (a journal record's panHash): 64 hex digits, optionally '/' and a 2-digit PAN sequence number");

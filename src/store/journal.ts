@@ -11,9 +11,10 @@
  * leaves (docs/host-spec.md section 8, rule 1), with what its reversal needs: the fields a
  * reversal repeats and the card sealed. Card data is only ever here masked, as a keyed hash
  * for look-ups, or sealed (AES-256-GCM, src/host/card-seal.ts): the journal treats the last
- * two as opaque text. It also owns the two counters that must survive a restart: the STAN
- * (the host answers a STAN seen twice in a day with 94, section 7) and the open batch
- * (field 60, section 9).
+ * two as opaque text. What a chip receipt printed of the EMV data (AID, label, cryptogram,
+ * TVR, TSI: setChip, checked to be only that) is kept for reprints. It also owns the two
+ * counters that must survive a restart: the STAN (the host answers a STAN seen twice in a
+ * day with 94, section 7) and the open batch (field 60, section 9).
  *
  * Statuses and who moves them:
  *
@@ -97,11 +98,62 @@ export interface JournalRecord {
   readonly reversal: { readonly fields: Readonly<Record<string, string>> } | null;
   /** A void or refund: the sale it concerns. */
   readonly original: { readonly id: string | null; readonly rrn: string; readonly batch: number; readonly stan: string; readonly localDate: string } | null;
+  /**
+   * The chip data the receipt printed (setChip), so a reprint prints it again; absent for a
+   * stripe, for a transaction without a receipt, and in journals written before it was kept.
+   */
+  readonly chip?: JournalChip;
   readonly updatedAt: string;
 }
 
-/** What begin() is given: a new transaction, pending. */
-export type NewRecord = Omit<JournalRecord, 'status' | 'rrn' | 'authCode' | 'responseCode' | 'responseText' | 'reversalReason' | 'reversalCode' | 'updatedAt' | 'entryMode' | 'maskedPan' | 'panHash' | 'sealedCard' | 'reversal' | 'original'> &
+/**
+ * The EMV data of a chip or contactless receipt, as the receipt shows it (hex upper or lower
+ * case as the kernel gave it): nothing a card can be used with. No PAN, track or PIN data
+ * fits these fields: the hex fields have the tags' fixed lengths and the label may not hold
+ * a run of card-number digits.
+ */
+export interface JournalChip {
+  /** The application identifier (4F / 9F06), 5-16 bytes of hex. */
+  readonly aid: string;
+  /** The application label (50), printable ASCII, at most 16 characters. */
+  readonly appLabel?: string;
+  /** The final Application Cryptogram (9F26), 8 bytes of hex, and its type (9F27). */
+  readonly cryptogram?: { readonly type: 'ARQC' | 'TC' | 'AAC'; readonly value: string };
+  /** Terminal verification results (95), 5 bytes; transaction status information (9B), 2 bytes. */
+  readonly tvr?: string;
+  readonly tsi?: string;
+}
+
+const hexOf = (min: number, max: number, v: unknown): v is string => typeof v === 'string' && new RegExp(`^[0-9A-Fa-f]{${min},${max}}$`).test(v);
+
+/** `c` as a JournalChip, only its known fields, or null when any of them is malformed. */
+function cleanChip(c: unknown): JournalChip | null {
+  if (typeof c !== 'object' || c === null) return null;
+  const x = c as Record<string, unknown>;
+  if (!hexOf(10, 32, x.aid)) return null;
+  const out: { aid: string; appLabel?: string; cryptogram?: JournalChip['cryptogram']; tvr?: string; tsi?: string } = { aid: x.aid };
+  if (x.appLabel !== undefined) {
+    if (typeof x.appLabel !== 'string' || !/^[\x20-\x7e]{1,16}$/.test(x.appLabel) || /[0-9]{12}/.test(x.appLabel)) return null;
+    out.appLabel = x.appLabel;
+  }
+  if (x.cryptogram !== undefined) {
+    const g = x.cryptogram as Record<string, unknown> | null;
+    if (typeof g !== 'object' || g === null || !['ARQC', 'TC', 'AAC'].includes(g.type as string) || !hexOf(16, 16, g.value)) return null;
+    out.cryptogram = { type: g.type as 'ARQC' | 'TC' | 'AAC', value: g.value };
+  }
+  if (x.tvr !== undefined) {
+    if (!hexOf(10, 10, x.tvr)) return null;
+    out.tvr = x.tvr;
+  }
+  if (x.tsi !== undefined) {
+    if (!hexOf(4, 4, x.tsi)) return null;
+    out.tsi = x.tsi;
+  }
+  return out;
+}
+
+/** What begin() is given: a new transaction, pending (its chip data comes later: setChip). */
+export type NewRecord = Omit<JournalRecord, 'chip' | 'status' | 'rrn' | 'authCode' | 'responseCode' | 'responseText' | 'reversalReason' | 'reversalCode' | 'updatedAt' | 'entryMode' | 'maskedPan' | 'panHash' | 'sealedCard' | 'reversal' | 'original'> &
   Partial<Pick<JournalRecord, 'entryMode' | 'maskedPan' | 'panHash' | 'sealedCard' | 'reversal' | 'original'>>;
 
 /** What update() may change besides the status. */
@@ -152,6 +204,7 @@ export class JournalError extends PosError {}
 type Event =
   | { t: 'tx'; r: JournalRecord }
   | { t: 'set'; id: string; c: RecordChange; at: string }
+  | { t: 'chip'; id: string; chip: JournalChip; at: string }
   | { t: 'stan'; v: number }
   | { t: 'batch'; closed: number; opened: number; at: string };
 
@@ -273,6 +326,13 @@ export class Journal {
         if (next.rrn && next.rrn !== r.rrn) this.index(this.byRrnIndex, next.rrn, r.id);
         return true;
       }
+      case 'chip': {
+        const r = this.records.get(e.id);
+        const chip = cleanChip(e.chip);
+        if (!r || !chip) return false;
+        this.records.set(r.id, { ...r, chip, updatedAt: e.at });
+        return true;
+      }
       case 'stan':
         if (!Number.isInteger(e.v) || e.v < 1 || e.v > MAX_STAN) return false;
         this.lastStan = e.v;
@@ -290,7 +350,7 @@ export class Journal {
   /**
    * A settled batch's transactions keep what refunds, reprints, totals and the lists read
    * (the sealed card too: a refund by reference sends the sale's PAN when the card is not
-   * read again), and let go of what only a reversal needs: the request's fields with its
+   * read again; the chip data, which a reprint prints), and let go of what only a reversal needs: the request's fields with its
    * chip data (a settled transaction can no longer be reversed, docs/host-spec.md sections
    * 8 and 9). Each transaction then costs well under half the memory, so a terminal that
    * runs for months does not carry every request it ever sent; the log on disk keeps it
@@ -326,8 +386,9 @@ export class Journal {
 
   /**
    * Hears every change once it is on disk: the transaction as it now stands, or null for a
-   * STAN or batch counter. The simulator page's live events listen here instead of polling.
-   * Returns a function that stops it.
+   * STAN or batch counter; not the chip data kept for a reprint (setChip), which changes
+   * neither the transaction's state nor its API shape. The simulator page's live events
+   * listen here instead of polling. Returns a function that stops it.
    */
   onChange(fn: (record: JournalRecord | null) => void): () => void {
     this.listeners.add(fn);
@@ -335,6 +396,7 @@ export class Journal {
   }
 
   private changed(e: Event): void {
+    if (e.t === 'chip') return;
     const record = e.t === 'tx' ? this.records.get(e.r.id) : e.t === 'set' ? this.records.get(e.id) : null;
     for (const l of [...this.listeners]) {
       try {
@@ -428,6 +490,20 @@ export class Journal {
       if (!r) throw new JournalError('JOURNAL_UNKNOWN', `no transaction ${id} in the journal`);
       if (!canMove(r.status, change.status)) throw new JournalError('JOURNAL_BAD_MOVE', `transaction ${id} cannot go from ${r.status} to ${change.status}`);
       return { event: { t: 'set', id, c: { ...change }, at: this.stamp() }, result: () => this.records.get(id)! };
+    });
+  }
+
+  /**
+   * Keeps the chip data its receipt printed with a transaction (its status does not move):
+   * a reprint prints it again, also once the batch is settled. JournalError for an unknown
+   * id or data that is not only what a receipt shows (JOURNAL_BAD_RECORD).
+   */
+  setChip(id: string, chip: JournalChip): Promise<JournalRecord> {
+    return this.write(() => {
+      if (!this.records.has(id)) throw new JournalError('JOURNAL_UNKNOWN', `no transaction ${id} in the journal`);
+      const clean = cleanChip(chip);
+      if (!clean) throw new JournalError('JOURNAL_BAD_RECORD', 'chip data must be an AID, a label, a cryptogram, TVR and TSI as a receipt prints them');
+      return { event: { t: 'chip', id, chip: clean, at: this.stamp() }, result: () => this.records.get(id)! };
     });
   }
 

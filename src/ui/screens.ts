@@ -1,7 +1,7 @@
 import { pad2, zonedTime } from '../time.js';
 import { formatAmount } from '../money.js';
 import { t, type Language, type MessageKey } from './messages.js';
-import { alignRight, center, fit, spread } from './text.js';
+import { alignRight, cellWidth, center, fit, spread } from './text.js';
 
 /** A screen as the display shows it: lines of text and which rows are highlighted. */
 export interface ScreenView {
@@ -84,6 +84,8 @@ export interface PinView {
   note?: string;
   /** ENTER on no digits skips the PIN here: the hint says so. */
   bypass?: boolean;
+  /** The PIN asked again for the same card after the issuer found it wrong: the title says so. */
+  again?: boolean;
 }
 
 /**
@@ -94,11 +96,12 @@ export interface PinView {
 export function pinScreen(l: Layout, v: PinView): ScreenView {
   const stars = '*'.repeat(v.digits);
   const amount = alignRight(money(v.amount, v.currency), l.columns);
+  const title = t(l.lang, v.again ? 'pin.again' : 'pin.title');
   if (l.rows < 4) {
-    return { lines: [amount, v.note ? fit(v.note, l.columns) : v.digits ? center(stars, l.columns) : fit(t(l.lang, 'pin.title'), l.columns)] };
+    return { lines: [amount, v.note ? fit(v.note, l.columns) : v.digits ? center(stars, l.columns) : fit(title, l.columns)] };
   }
   const hint = v.note ?? t(l.lang, v.digits === 0 && v.bypass ? 'pin.bypassHint' : 'pin.hint');
-  return { lines: [t(l.lang, 'pin.title'), amount, center(stars, l.columns), fit(hint, l.columns)] };
+  return { lines: [fit(title, l.columns), amount, center(stars, l.columns), fit(hint, l.columns)] };
 }
 
 /**
@@ -114,6 +117,19 @@ export function entryScreen(l: Layout, title: MessageKey, prompt: string, value:
 /** Rows of text under a title line, left-aligned: a sale to confirm, a refund's sums, a choice. */
 export function detailScreen(l: Layout, title: string, rows: readonly string[]): ScreenView {
   return { lines: [fit(title, l.columns), ...rows.map((r) => fit(r, l.columns))] };
+}
+
+/**
+ * A screen that asks for a key to go on (a sale to void or refund): the title and the hint
+ * (which key) are never cut. Both on the first line when they fit there whole with a space
+ * between; otherwise the title on its own line and the hint on the last one, with as many
+ * rows between as there is room for (the last rows give way first).
+ */
+export function confirmScreen(l: Layout, title: string, hint: string, rows: readonly string[]): ScreenView {
+  if (cellWidth(title) + 1 + cellWidth(hint) <= l.columns) return detailScreen(l, spread(title, hint, l.columns), rows);
+  const room = Math.max(0, l.rows - 2);
+  const between = Array.from({ length: room }, (_, i) => fit(rows[i] ?? '', l.columns));
+  return { lines: [fit(title, l.columns), ...between, fit(hint, l.columns)] };
 }
 
 /** One row of money: the label on the left, the amount (no currency code: it is the terminal's) on the right. */

@@ -278,6 +278,20 @@ describe('PIN entry on the sim terminal', () => {
     await run.settled();
   });
 
+  it('asked again after the issuer\'s 55: the title says so, in both languages (one line of 16 cells)', async () => {
+    for (const lang of ['en', 'zh-CN'] as const) {
+      const t = await open({ lang });
+      const run = t.pin({ encrypt: tdes(), again: true });
+      await t.press('5');
+      expect(t.display()).toEqual(lang === 'en' ? ['Enter PIN again', '       CNY 12.34', '       *', 'ENTER when done'] : ['请重新输入密码', '       CNY 12.34', '       *', '输完按确认键']);
+      await t.press('CANCEL');
+      expect((await run.settled()).error).toBeInstanceOf(CancelledError);
+      if (lang === 'en') await t.stop(); // the last one is stopped by afterEach
+    }
+    const two = { lang: 'zh-CN' as const, columns: 16, rows: 2 };
+    expect(pinScreen(two, { amount: 1234, currency: 'CNY', digits: 0, again: true }).lines).toEqual(['       CNY 12.34', '请重新输入密码']);
+  });
+
   it('no clear PIN, clear PIN block or full PAN in anything shown or logged', async () => {
     const t = await open();
     const store = await keyStore();

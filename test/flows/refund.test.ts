@@ -43,7 +43,7 @@ describe('refund (退货) of a settled sale', () => {
     const sale = await r.makeSale(digits('10000'));
     await r.settle();
     const f = await byTrace(r, sale.record.stan);
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', ...digits('4000'), 'ENTER');
     await r.until(r.shows('Prior'));
     expect(r.display()).toEqual(['REFUND       1/2', 'Sale      100.00', 'Prior       0.00', 'Refund     40.00']);
@@ -67,7 +67,7 @@ describe('refund (退货) of a settled sale', () => {
 
     // What is left (100.00 - 39.60 credited) is the most the next refund may take.
     const second = await byTrace(r, sale.record.stan);
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', ...digits('7000'));
     await r.until(r.shows('Max 60.40'));
     await r.press('CANCEL');
@@ -85,7 +85,7 @@ describe('refund (退货) of a settled sale', () => {
     await r.at('Enter 12 digits', ...digits(sale.record.rrn!.slice(5)), 'ENTER');
     await r.at('Orig. date MMDD:', ...digits('0230'), 'ENTER');
     await r.at('Invalid date', ...digits(sale.record.localDate), 'ENTER');
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', 'ENTER');
     await confirmAndPrint(r);
     expect(await r.finish(f)).toMatchObject({ kind: 'approved', amount: 2500 });
@@ -132,7 +132,7 @@ describe('refund (退货) of a settled sale', () => {
     await r.at('Supervisor PW:', ...SUPERVISOR_DEFAULT, 'ENTER');
     await r.at('Default password', 'ENTER');
     await r.at('Orig. trace no.:', ...traceKeys(open1.record.stan), 'ENTER');
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Tear off copy', 'ENTER');
     await r.finish(v);
     const old = await r.makeSale(digits('400'));
@@ -153,12 +153,12 @@ describe('refund (退货) of a settled sale', () => {
     const sale = await r.makeSale(digits('5000'));
     await r.settle();
     const fee = await byTrace(r, sale.record.stan);
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', ...digits('500'), 'ENTER');
     await r.at('Fee over amount', 'ENTER');
     expect(await r.finish(fee)).toEqual({ kind: 'refused', reason: 'fee-too-high' });
     const cap = await byTrace(r, sale.record.stan);
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', ...digits('2000'), 'ENTER');
     await r.until(() => r.display().some((l) => /cap|limit/i.test(l)));
     await r.press('ENTER');
@@ -172,7 +172,7 @@ describe('refund (退货) of a settled sale', () => {
     await r.settle();
     r.host!.faults.add({ next: 'drop', count: 1 });
     const f = await byTrace(r, sale.record.stan);
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', 'ENTER');
     await r.at('REFUND', 'ENTER');
     await r.at('ENTER: refund', 'ENTER');
@@ -183,7 +183,7 @@ describe('refund (退货) of a settled sale', () => {
     expect(ledgerRefunds(r)[0]).toMatchObject({ reversed: true });
     // All of it is refundable again.
     const again = await byTrace(r, sale.record.stan);
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', 'ENTER');
     await r.until(r.shows('Prior'));
     expect(r.display()).toContain('Refund     15.00');
@@ -204,7 +204,7 @@ describe('refund (退货) of a settled sale', () => {
     const sale = await r.makeSale(digits('700'), { swipe: 'magstripe-ok' });
     await r.settle();
     const f = await byTrace(r, sale.record.stan, { readCard: swipeAgain });
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', 'ENTER');
     await r.at('REFUND', 'ENTER');
     await r.at('ENTER: refund', 'ENTER');

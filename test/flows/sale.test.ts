@@ -85,13 +85,17 @@ describe('a sale on the sim board, through the kernel, the PIN pad, the host and
     expect(t.board.printer.receipts).toEqual([]);
   });
 
-  it('mc-wrongpin above the CVM limit with a wrong PIN: declined 55, Incorrect PIN', async () => {
-    const t = await open();
+  it('mc-wrongpin above the CVM limit with a wrong PIN and onlinePinRetries 0: declined 55, Incorrect PIN, the sale ends', async () => {
+    // The PIN asked again after a 55 (the default): test/flows/online-pin-retry.test.ts.
+    const t = await open({ onlinePinRetries: 0 });
     await tapSale(t, ['1', '5', '0', '0', '0', '0'], 'mc-wrongpin'); // 1,500.00: over the 1,000.00 CVM limit
     await until(t, () => t.display()[0] === 'Enter PIN');
     await t.press('9', '9', '9', '9', 'ENTER');
     await until(t, shows(t, 'DECLINED 55'));
     expect(shows(t, 'Incorrect PIN')()).toBe(true);
+    await until(t, () => t.terminal.ctx.status.idle);
+    expect(journal(t)).toEqual([expect.objectContaining({ status: 'declined' })]);
+    expect(ledger(t)).toHaveLength(1);
   });
 
   it('the host does not answer: the sale is reversed at the host and in the journal, no receipt', async () => {
@@ -301,7 +305,7 @@ describe('the MENU reaches the back office', () => {
     await t.press('ENTER');
     await until(t, shows(t, 'Orig. trace no.:'));
     await t.press(...([...stan] as KeyName[]), 'ENTER');
-    await until(t, shows(t, 'ENTER = OK'));
+    await until(t, shows(t, 'ENTER: OK'));
     await t.press('ENTER');
     await until(t, shows(t, 'Tear off copy'));
     await t.press('ENTER');

@@ -31,8 +31,8 @@ describe('void (撤销) of a sale of the open batch', () => {
     const sale = await r.makeSale(['1', '2', '3', '4']);
     const v = await startVoid(r);
     await r.at('Orig. trace no.:', ...traceKeys(sale.record.stan), 'ENTER');
-    await r.until(r.shows('ENTER = OK'));
-    expect(r.display()).toEqual(['VOID  ENTER = OK', '       CNY 12.34', '476173******0011', '2026-01-15 09:30']);
+    await r.until(r.shows('ENTER: OK'));
+    expect(r.display()).toEqual(['VOID   ENTER: OK', '       CNY 12.34', '476173******0011', '2026-01-15 09:30']);
     await r.press('ENTER');
     await r.at('Tear off copy', 'ENTER');
     expect(await r.finish(v)).toMatchObject({ kind: 'approved', amount: 1234 });
@@ -111,7 +111,7 @@ describe('void (撤销) of a sale of the open batch', () => {
     await expect(r.finish(cancelled)).rejects.toBeInstanceOf(CancelledError);
     const idle = await startVoid(r);
     await r.at('Orig. trace no.:', ...traceKeys(sale.record.stan), 'ENTER');
-    await r.until(r.shows('ENTER = OK'));
+    await r.until(r.shows('ENTER: OK'));
     await expect(r.finish(idle, 10_000)).rejects.toMatchObject({ timeoutName: 'confirmTimeout' });
     expect(idle.error).toBeInstanceOf(TimeoutError);
     expect(r.journal().map((j) => j.type)).toEqual(['sale']);
@@ -123,7 +123,7 @@ describe('void (撤销) of a sale of the open batch', () => {
     r.host!.faults.add({ next: 'decline:12', count: 1 });
     const v = await startVoid(r);
     await r.at('Orig. trace no.:', ...traceKeys(sale.record.stan), 'ENTER');
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('DECLINED 12', 'ENTER');
     expect(await r.finish(v)).toEqual({ kind: 'declined', responseCode: '12' });
     expect(r.journal().map((j) => [j.type, j.status])).toEqual([
@@ -138,7 +138,7 @@ describe('void (撤销) of a sale of the open batch', () => {
     r.host!.faults.add({ next: 'drop', count: 1 });
     const v = await startVoid(r);
     await r.at('Orig. trace no.:', ...traceKeys(sale.record.stan), 'ENTER');
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.until(r.shows('No host answer'));
     expect(r.display().join('|')).toMatch(/Reversed|Reversal pending/);
     await r.press('ENTER');
@@ -159,7 +159,7 @@ describe('void (撤销) of a sale of the open batch', () => {
     expect(r.display().join('|')).toContain('ENTER: refund');
     await r.press('ENTER');
     // The refund goes on without asking for the supervisor again.
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Refund amount:', 'ENTER');
     await r.at('Prior', 'ENTER');
     await r.at('ENTER: refund', 'ENTER');
@@ -182,7 +182,7 @@ describe('void with voidNeedsCard', () => {
     const sale = await r.makeSale(['1', '0', '0']);
     const v = await startVoid(r);
     await r.at('Orig. trace no.:', ...traceKeys(sale.record.stan), 'ENTER');
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.at('Cannot read card', 'ENTER');
     expect(await r.finish(v)).toEqual({ kind: 'refused', reason: 'card-step-missing' });
   });
@@ -192,14 +192,14 @@ describe('void with voidNeedsCard', () => {
     const sale = await r.makeSale(['3', '2', '1'], { swipe: 'magstripe-ok' });
     const wrong = await startVoid(r, { readCard: swipeAgain });
     await r.at('Orig. trace no.:', ...traceKeys(sale.record.stan), 'ENTER');
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.until(r.shows('Tap/insert/swipe'));
     r.board.presentCard('swipe', 'chip-ok');
     await r.at('Different card', 'ENTER');
     expect(await r.finish(wrong)).toEqual({ kind: 'refused', reason: 'card-mismatch' });
     const right = await startVoid(r, { readCard: swipeAgain });
     await r.at('Orig. trace no.:', ...traceKeys(sale.record.stan), 'ENTER');
-    await r.at('ENTER = OK', 'ENTER');
+    await r.at('ENTER: OK', 'ENTER');
     await r.until(r.shows('Tap/insert/swipe'));
     r.board.presentCard('swipe', 'magstripe-ok');
     await r.at('Tear off copy', 'ENTER');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { toHex } from '../../src/hex.js';
+import { formatAmount } from '../../src/money.js';
 import type { PrintDocument } from '../../src/printer/document.js';
 import { CSN_A2, GENERIC_80MM, type PrinterProfile } from '../../src/printer/profile.js';
 import { settlementReceipt, testPage, transactionListReceipt, transactionReceipt } from '../../src/printer/receipts/index.js';
@@ -148,6 +149,48 @@ describe('settlement, transaction list and the test page', () => {
       expect(t).toMatch(/CNY 12,000.00/); // net: sales less refunds
       expect(t).toContain(lang === 'zh-CN' ? '对账平 BALANCED' : 'BALANCED');
       expect(t).toContain('2026/01/15 20:00:00');
+    });
+
+    it(`settlement (${lang}): every count ends on one column and every amount on the right edge, heading included, at 32 and 48 columns`, async () => {
+      const kinds = lang === 'zh-CN' ? ['消费', '撤销', '退货'] : ['SALE', 'VOID', 'REFUND'];
+      const cases = [
+        { sale: { count: 12, amount: 1_234_500 }, void: { count: 1, amount: 2000 }, refund: { count: 2, amount: 34_500 } },
+        { sale: { count: 999, amount: 99_999_999 }, void: { count: 0, amount: 0 }, refund: { count: 10, amount: 5 } },
+        // Amounts too wide for one line with the kind and count on 58 mm paper.
+        { sale: { count: 7, amount: 123_456_789_012 }, void: { count: 100, amount: 1_000_000_000 }, refund: { count: 0, amount: 0 } },
+      ];
+      for (const paper of [58, 80] as const) {
+        const width = paper === 80 ? 48 : 32;
+        for (const totals of cases) {
+          const doc = settlementReceipt({ merchant: MERCHANT, batch: '000007', time: Date.UTC(2026, 0, 15, 12, 0, 0), currency: 'CNY', ...totals, result: 'balanced' }, { lang, paper });
+          const lines = (await print([doc], paper === 80 ? GENERIC_80MM : CSN_A2)).texts[0]!.split('\n');
+          const where = `${paper} mm ${JSON.stringify(totals)}:\n${lines.join('\n')}`;
+          const countEnds: number[] = [];
+          const amountEnds: number[] = [];
+          kinds.forEach((kind, i) => {
+            const at = lines.findIndex((l) => l.startsWith(kind));
+            const k = (['sale', 'void', 'refund'] as const)[i]!;
+            const m = /^(.*?\s)(\d+)(?:\s+(CNY -?[\d,.]+))?$/.exec(lines[at] ?? '');
+            expect(m, where).not.toBeNull();
+            expect(Number(m![2]), where).toBe(totals[k].count);
+            countEnds.push(columns(m![1]! + m![2]!));
+            // The amount on the same line, or alone on the next one.
+            const amountLine = m![3] ? lines[at]! : lines[at + 1]!;
+            expect(m![3] ?? amountLine.trim(), where).toBe(`CNY ${k === 'sale' || totals[k].amount === 0 ? '' : '-'}${formatAmount(totals[k].amount, 'CNY')}`);
+            amountEnds.push(columns(amountLine));
+          });
+          // The heading's count label ends where the counts do.
+          const heading = lines.filter((l) => /COUNT|笔数/.test(l));
+          expect(heading.length, where).toBeGreaterThan(0);
+          for (const h of heading) {
+            const label = /笔数 COUNT|COUNT|笔数/.exec(h)!;
+            countEnds.push(columns(h.slice(0, label.index + label[0].length)));
+          }
+          expect(new Set(countEnds).size, where).toBe(1);
+          expect(amountEnds.every((e) => e === width), where).toBe(true);
+          for (const l of lines) expect(columns(l), where).toBeLessThanOrEqual(width);
+        }
+      }
     });
 
     it(`transaction list (${lang}): every entry with its masked PAN, and the total`, async () => {

@@ -10,7 +10,9 @@
  * directory (the sim board), and drives them through their APIs only, as a cashier and the
  * customers would: N sales with random catalog cards (tap; chip-ok inserted; magstripe-ok
  * swiped; PIN 1234 when asked; visa-nsf declines; mc-wrongpin over the CVM limit with a
- * wrong PIN), random amounts, some voids (MENU 2), --fault-rate of the operations meeting a
+ * wrong PIN, typed again each time the terminal asks for it again after the issuer's 55, so
+ * the card is blocked (75) in its first sale and declined 75 at once after that), random
+ * amounts, some voids (MENU 2), --fault-rate of the operations meeting a
  * host fault (POST /api/host/faults), a settlement every --settle-every sales and at the
  * end (MENU 4), then --refunds refunds of settled sales (MENU 3) and a last settlement.
  * --host-inside runs the acquirer simulator inside `pos start` instead (its books then count
@@ -95,7 +97,10 @@ interface CardPlan {
   amounts: [number, number];
 }
 
-/** Mostly approvals; visa-nsf (51) and mc-wrongpin (55, then 75 once blocked) decline. */
+/**
+ * Mostly approvals; visa-nsf (51) and mc-wrongpin decline: 55 with the PIN asked again (the
+ * same wrong PIN typed), 55, then 75 in its first sale; 75 at once once blocked.
+ */
 const CARDS: CardPlan[] = [
   { id: 'visa-ok', via: 'tap', weight: 25, pin: '1234', amounts: [100, 30_000] },
   { id: 'mc-ok', via: 'tap', weight: 18, pin: '1234', amounts: [100, 30_000] },
@@ -239,6 +244,7 @@ async function converse(what: string, rules: Rule[], done: (s: State) => boolean
   const start = performance.now();
   const screens: string[] = [];
   let acted = '';
+  let shown = '';
   for (;;) {
     const s = await get<State>('/api/state');
     const lines = s.display.lines;
@@ -250,6 +256,12 @@ async function converse(what: string, rules: Rule[], done: (s: State) => boolean
     // on its lower lines, so only its title and prompt lines count (answering the echo again
     // would type ahead into the next prompt).
     const prompt = lines.slice(0, 2).join('|');
+    // A prompt that comes back after another screen (the PIN asked again after a 55, with
+    // "Going online" between) is a new prompt, and is answered again.
+    if (prompt !== shown) {
+      shown = prompt;
+      acted = '';
+    }
     if (prompt !== acted) {
       const rule = rules.find((x) => (typeof x.on === 'string' ? seen(lines, x.on) : x.on(lines)));
       if (rule) {
@@ -321,6 +333,8 @@ async function sale(plan: CardPlan, amount: number): Promise<SaleResult> {
         },
       },
       { on: (l) => l[0] === 'Enter PIN', act: () => press(...digits(plan.pin), 'ENTER') },
+      // After the issuer's 55 (mc-wrongpin): the same PIN again, until the issuer blocks it (75).
+      { on: (l) => l[0] === 'Enter PIN again', act: () => press(...digits(plan.pin), 'ENTER') },
       { on: 'Remove the card', act: () => card('remove') },
       dismiss,
     ],
@@ -335,7 +349,7 @@ async function voidSale(stan: string): Promise<string[]> {
   await press('MENU', '2');
   return converse(
     `void ${stan}`,
-    [...supervisor, { on: 'Orig. trace no.:', act: () => press(...digits(Number(stan)), 'ENTER') }, { on: 'ENTER = OK', act: () => press('ENTER') }, tearOff, dismiss],
+    [...supervisor, { on: 'Orig. trace no.:', act: () => press(...digits(Number(stan)), 'ENTER') }, { on: 'ENTER: OK', act: () => press('ENTER') }, tearOff, dismiss],
     (s) => s.idle,
   );
 }
@@ -361,7 +375,7 @@ async function refund(stan: string, cardId: string, amount: number | null): Prom
       ...supervisor,
       { on: '1 By trace no.', act: () => press('1') },
       { on: 'Orig. trace no.:', act: () => press(...digits(Number(stan)), 'ENTER') },
-      { on: 'ENTER = OK', act: () => press('ENTER') },
+      { on: 'ENTER: OK', act: () => press('ENTER') },
       { on: 'Refund amount:', act: () => (amount === null ? press('ENTER') : press(...digits(amount), 'ENTER')) },
       { on: 'ENTER: refund', act: () => press('ENTER') },
       { on: (l) => seen(l, 'REFUND') && /\d\/2/.test(l[0] ?? ''), act: () => press('ENTER') },
@@ -400,7 +414,7 @@ let journalMark = 0; // journal rows before the open batch began (for choosing v
 let aborted = false;
 
 const note = (screens: string[]) => {
-  for (const key of ['APPROVED', 'DECLINED 51', 'DECLINED 55', 'DECLINED 75', 'No host answer', 'Sale reversed', 'Reversal pending', 'Host unreachable', 'Not accepted', 'Read failed', 'Card removed']) {
+  for (const key of ['APPROVED', 'DECLINED 51', 'DECLINED 55', 'Enter PIN again', 'DECLINED 75', 'No host answer', 'Sale reversed', 'Reversal pending', 'Host unreachable', 'Not accepted', 'Read failed', 'Card removed']) {
     if (screens.some((s) => s.includes(key))) screensSeen[key] = (screensSeen[key] ?? 0) + 1;
   }
 };

@@ -31,6 +31,19 @@ describe('terminal settings (lowdb)', () => {
     await expect(loadSettings(dir)).rejects.toThrow(/exceptionFile must list keyed PAN hashes/);
   });
 
+  it('onlinePinRetries: 2 by default and for an older file; a whole number from 0 to 5', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(DEFAULT_SETTINGS.onlinePinRetries).toBe(2);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ merchantName: 'Noodle Bar' }));
+    expect((await loadSettings(dir)).onlinePinRetries).toBe(2);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ onlinePinRetries: 0 }));
+    expect((await loadSettings(dir)).onlinePinRetries).toBe(0);
+    for (const bad of [-1, 1.5, 6, '2']) {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ onlinePinRetries: bad }));
+      await expect(loadSettings(dir)).rejects.toThrow('config.json: onlinePinRetries must be a whole number from 0 to 5');
+    }
+  });
+
   it('refuses a wrong value, naming each field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ currency: 'XYZ', maxAmount: 12.5, terminalId: 'T1', timeZone: 'Mars/Olympus' }));

@@ -179,6 +179,51 @@ describe('Journal', () => {
     expect(j.totals(1)).toEqual({ debitCount: 2, debitAmount: 1234 + 77, creditCount: 0, creditAmount: 0 });
   });
 
+  it('keeps a receipt\'s chip data (setChip) through a reopen and a settled batch, out of the API; refuses anything else; a journal without it opens', async () => {
+    const chip = { aid: 'A0000000031010', appLabel: 'VISA CREDIT', cryptogram: { type: 'ARQC' as const, value: '1122334455667788' }, tvr: '0000008000', tsi: 'E800' };
+    let j = await openJournal();
+    const a = await j.begin(sale(j));
+    const b = await j.begin(sale(j));
+    await j.update(a.id, { status: 'approved', rrn: '011500000001', authCode: 'A1B2C3' });
+    await j.update(b.id, { status: 'approved', rrn: '011500000002', authCode: 'D4E5F6' });
+    // A journal written before chip data was kept: its records open with none.
+    j = await reopen(j);
+    expect(j.get(a.id)).not.toHaveProperty('chip');
+    expect(j.recovery.skipped).toBe(0);
+
+    expect(await j.setChip(a.id, chip)).toMatchObject({ status: 'approved', chip });
+    // Only the receipt's fields are written: a stray field never reaches the disk.
+    await j.setChip(b.id, { ...chip, cryptogram: { type: 'TC', value: 'AABBCCDDEEFF0011' }, pan: '4761730000000011' } as never);
+    for (const bad of [
+      { ...chip, aid: 'A0' },
+      { ...chip, appLabel: 'PAN 4761730000000011' },
+      { ...chip, cryptogram: { type: 'XX', value: '1122334455667788' } },
+      { ...chip, tvr: '00' },
+      { ...chip, tsi: 'nothex' },
+    ]) {
+      await expect(j.setChip(a.id, bad as never), JSON.stringify(bad)).rejects.toMatchObject({ code: 'JOURNAL_BAD_RECORD' });
+    }
+    await expect(j.setChip('nobody', chip)).rejects.toMatchObject({ code: 'JOURNAL_UNKNOWN' });
+    expect(readFileSync(file, 'utf8')).not.toContain('4761730000000011');
+    expect(j.toApi()[0]).not.toHaveProperty('chip');
+
+    // Settled: the batch's records let go of the reversal fields and keep the chip data.
+    await j.closeBatch();
+    for (const jj of [j, (j = await reopen(j))]) {
+      expect(jj.get(a.id)).toMatchObject({ reversal: null, chip });
+      expect(jj.get(b.id)!.chip).toEqual({ ...chip, cryptogram: { type: 'TC', value: 'AABBCCDDEEFF0011' } });
+    }
+    expect(j.recovery.skipped).toBe(0);
+
+    // A chip record on disk that is not only chip data is skipped at open.
+    await j.close();
+    open.splice(open.indexOf(j), 1);
+    appendFileSync(file, encodeRecord(Buffer.from(JSON.stringify({ t: 'chip', id: a.id, chip: { ...chip, tvr: 'zz' }, at: '2026-01-15T02:00:00.000Z' }), 'utf8')));
+    j = await openJournal();
+    expect(j.recovery.skipped).toBe(1);
+    expect(j.get(a.id)!.chip).toEqual(chip);
+  });
+
   it('only appends: earlier bytes never change, and each update adds the same bytes however long the journal', async () => {
     const j = await openJournal();
     const growth: number[] = [];

@@ -52,3 +52,15 @@ describe('the card prompt', () => {
     expect(presentCardScreen(l, 100, 'CNY', true, 'refund.title').lines[0]).toBe('REFUND');
   });
 });
+
+describe('a confirmation screen', () => {
+  it('keeps its title and hint whole: on one line when both fit, else the title alone and the hint on the last line', async () => {
+    const { confirmScreen } = await import('../../src/ui/screens.js');
+    const en = { lang: 'en' as const, columns: 16, rows: 4 };
+    expect(confirmScreen(en, 'REFUND', 'ENTER: OK', ['a', 'b', 'c']).lines).toEqual(['REFUND ENTER: OK', 'a', 'b', 'c']);
+    expect(confirmScreen({ ...en, lang: 'zh-CN' }, '退货', '按确认键', ['a']).lines).toEqual(['退货    按确认键', 'a']);
+    expect(confirmScreen(en, 'SETTLEMENT', 'ENTER: OK', ['a']).lines).toEqual(['SETTLEMENT', 'a', '', 'ENTER: OK']);
+    expect(confirmScreen(en, 'SETTLEMENT', 'ENTER: OK', ['a', 'b', 'c']).lines).toEqual(['SETTLEMENT', 'a', 'b', 'ENTER: OK']);
+    expect(confirmScreen({ ...en, rows: 2 }, 'SETTLEMENT', 'ENTER: OK', ['a']).lines).toEqual(['SETTLEMENT', 'ENTER: OK']);
+  });
+});

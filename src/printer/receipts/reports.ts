@@ -18,6 +18,55 @@ function header(L: ReceiptLayout, title: 'settlement' | 'list' | 'testPage', d: 
   L.field(label(L.lang, 'dateTime'), receiptDateTime(d.time, d.merchant.timeZone));
 }
 
+const KINDS = ['sale', 'void', 'refund'] as const;
+
+/**
+ * The settlement's kinds as a table whose columns line up on every row, the heading's
+ * included: the kind on the left, the count right-aligned on one column, the amount
+ * right-aligned against the right edge. Where the counts end is found from the widest cell
+ * of each column, so counts and amounts of any width keep their edges. The labels as wide
+ * as the paper allows: the bilingual heading on one line; or on two (Chinese, then English);
+ * or one language's words only (a zh-CN slip's Chinese). When even those do not fit
+ * (amounts of many digits on 58 mm paper), each kind takes two lines: the kind with its
+ * count against the right edge, then its amount.
+ */
+function totalsTable(L: ReceiptLayout, d: SettlementReceiptData): void {
+  const counts = KINDS.map((k) => String(d[k].count));
+  const amounts = KINDS.map((k) => money(d[k].amount, d.currency, k !== 'sale'));
+  const widest = (texts: readonly string[]) => Math.max(...texts.map((x) => L.width(x)));
+  /** `a` on the left, `b` ending at column `edge`, `c` against the right edge. */
+  const row = (a: string, b: string, edge: number, c = '') => {
+    const mid = a + ' '.repeat(edge - L.width(a) - L.width(b)) + b;
+    return c ? mid + ' '.repeat(L.columns - edge - L.width(c)) + c : mid;
+  };
+  type Cells = readonly [string, string, string];
+  const parts = (['settleType', 'settleCount', 'amount'] as const).map((k) => labelParts(L.lang, k));
+  const both: Cells = [label(L.lang, 'settleType'), label(L.lang, 'settleCount'), label(L.lang, 'amount')];
+  const byLanguage = parts[0]!.map((_, i): Cells => [parts[0]![i]!, parts[1]![i]!, parts[2]![i]!]);
+  const styles: { heads: readonly Cells[]; names: readonly string[] }[] = [
+    { heads: [both], names: KINDS.map((k) => kindName(L.lang, k)) },
+    { heads: byLanguage, names: KINDS.map((k) => kindName(L.lang, k)) },
+    { heads: byLanguage.slice(0, 1), names: KINDS.map((k) => kindShort(L.lang, k)) },
+  ];
+  for (const { heads, names } of styles) {
+    const lines: Cells[] = [...heads, ...names.map((n, i): Cells => [n, counts[i]!, amounts[i]!])];
+    // Where the counts end: past every kind and its count, before every amount.
+    const lo = Math.max(...lines.map(([a, b]) => L.width(a) + 1 + L.width(b)));
+    const hi = L.columns - 1 - widest(lines.map(([, , c]) => c));
+    if (lo > hi) continue;
+    const edge = lo + Math.floor((hi - lo) / 2);
+    for (const [a, b, c] of lines) L.raw(row(a, b, edge, c));
+    return;
+  }
+  const [type, count, amount] = byLanguage[0]!;
+  L.raw(row(type, count, L.columns));
+  L.raw(row('', amount, L.columns));
+  KINDS.forEach((k, i) => {
+    L.raw(row(kindShort(L.lang, k), counts[i]!, L.columns));
+    for (const part of L.wrap(amounts[i]!)) L.raw(row('', part, L.columns));
+  });
+}
+
 export function settlementReceipt(d: SettlementReceiptData, o: ReceiptOptions): PrintDocument {
   checkMerchant(d.merchant);
   checkDigits(d.batch, 'batch', 6);
@@ -30,15 +79,7 @@ export function settlementReceipt(d: SettlementReceiptData, o: ReceiptOptions): 
   header(L, 'settlement', d);
   L.field(label(L.lang, 'batch'), d.batch);
   L.rule();
-  const head = L.row(label(L.lang, 'settleType'), label(L.lang, 'amount'), label(L.lang, 'settleCount'));
-  if (head) L.raw(head);
-  else L.line(`${label(L.lang, 'settleType')} / ${label(L.lang, 'settleCount')} / ${label(L.lang, 'amount')}`);
-  for (const k of ['sale', 'void', 'refund'] as const) {
-    const amount = money(d[k].amount, d.currency, k !== 'sale');
-    const line = L.row(kindName(L.lang, k), amount, String(d[k].count));
-    if (line) L.raw(line);
-    else L.field(`${kindName(L.lang, k)} ${d[k].count}`, amount);
-  }
+  totalsTable(L, d);
   L.rule();
   const net = d.sale.amount - d.refund.amount;
   L.field(label(L.lang, 'net'), `${d.currency} ${formatAmount(net, d.currency)}`, { bold: true, size: 'tall' });

@@ -60,7 +60,7 @@ function copy(d: TransactionReceiptData, o: ReceiptOptions, which: 'merchant' | 
     L.line(`${label(lang, 'reference')}:`);
     L.line(`AID: ${d.chip.aid.toUpperCase()}`);
     if (d.chip.appLabel) L.line(`APP: ${d.chip.appLabel}`);
-    if (d.chip.tc) L.line(`TC: ${d.chip.tc.toUpperCase()}`);
+    if (d.chip.tc) L.line(`${d.chip.cryptogramType ?? 'TC'}: ${d.chip.tc.toUpperCase()}`);
     const tvrTsi = [d.chip.tvr ? `TVR: ${d.chip.tvr.toUpperCase()}` : '', d.chip.tsi ? `TSI: ${d.chip.tsi.toUpperCase()}` : ''].filter(Boolean);
     if (tvrTsi.length) L.line(tvrTsi.join(' '));
     L.rule();

@@ -35,6 +35,8 @@ export interface ChipData {
   appLabel?: string;
   /** 9F26 of the final GENERATE AC: the TC (or ARQC when the card went online only). */
   tc?: string;
+  /** What `tc` is (9F27): printed as its label ("ARQC: ...", "TC: ..."); TC when absent. */
+  cryptogramType?: 'ARQC' | 'TC' | 'AAC';
   /** 95: terminal verification results. */
   tvr?: string;
   /** 9B: transaction status information. */

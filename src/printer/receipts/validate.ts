@@ -58,6 +58,7 @@ const HEX = (min: number, max: number) => new RegExp(`^[0-9A-Fa-f]{${min},${max}
 export function checkChip(c: ChipData): void {
   if (!HEX(10, 32).test(c.aid)) throw new ValidationError('receipt: chip.aid must be 5-16 bytes of hex');
   if (c.tc !== undefined && !HEX(16, 16).test(c.tc)) throw new ValidationError('receipt: chip.tc must be 8 bytes of hex');
+  if (c.cryptogramType !== undefined && !['ARQC', 'TC', 'AAC'].includes(c.cryptogramType)) throw new ValidationError('receipt: chip.cryptogramType must be ARQC, TC or AAC');
   if (c.tvr !== undefined && !HEX(10, 10).test(c.tvr)) throw new ValidationError('receipt: chip.tvr must be 5 bytes of hex');
   if (c.tsi !== undefined && !HEX(4, 4).test(c.tsi)) throw new ValidationError('receipt: chip.tsi must be 2 bytes of hex');
   if (c.appLabel !== undefined) checkPrintable(c.appLabel, 'chip.appLabel', 16);

@@ -29,7 +29,7 @@ import type { OperatorsContext } from '../../../src/flows/operators.js';
 import type { ReadCardAgain } from '../../../src/flows/return-card.js';
 import { brandOf, sale } from '../../../src/flows/sale.js';
 import { messageScreen } from '../../../src/ui/screens.js';
-import { t } from '../../../src/ui/messages.js';
+import { t, type Language } from '../../../src/ui/messages.js';
 import { HostSimulator } from '../../../simulator/host/host-simulator.js';
 import { SIM_TERMINAL_KEYS } from '../../../simulator/host/test-terminal-keys.js';
 import { VirtualClock } from '../../../simulator/ports/virtual-clock.js';
@@ -48,7 +48,8 @@ export interface Running<T> {
 
 export type Rig = Awaited<ReturnType<typeof returnRig>>;
 
-export async function returnRig(options: { settings?: Partial<TerminalSettings>; payments?: boolean; dataDir?: string; clock?: VirtualClock } = {}) {
+export async function returnRig(options: { settings?: Partial<TerminalSettings>; payments?: boolean; dataDir?: string; clock?: VirtualClock; lang?: Language } = {}) {
+  const lang: Language = options.lang ?? 'en';
   const clock = options.clock ?? new VirtualClock(Date.UTC(2026, 0, 15, 1, 30, 0)); // 09:30 in Shanghai
   const board = new SimBoard(boardSim, clock);
   const logs: Record<string, unknown>[] = [];
@@ -67,7 +68,7 @@ export async function returnRig(options: { settings?: Partial<TerminalSettings>;
     // 5 s of virtual time for an answer (0.5 s of real time here) keeps the silent-host cases short.
     payments.online.responseTimeoutMs = 5_000;
   }
-  const terminal = await runUntil(clock, Terminal.open({ board: boardSim, ports: board.ports, clock, log, settings, lang: 'en', ...(payments ? { payments } : {}) }), 10_000, 1);
+  const terminal = await runUntil(clock, Terminal.open({ board: boardSim, ports: board.ports, clock, log, settings, lang, ...(payments ? { payments } : {}) }), 10_000, 1);
   const operators = await OperatorStore.open({ file: join(dataDir, 'operators.json'), clock });
   const ctx: OperatorsContext = { ...terminal.ctx, operators };
 
@@ -118,12 +119,12 @@ export async function returnRig(options: { settings?: Partial<TerminalSettings>;
     board.presentCard('remove');
     const r = run((c, s) => sale(c, s));
     await press(...amountKeys, 'ENTER');
-    await until(shows('Tap/insert/swipe'));
+    await until(shows(t(lang, 'card.present')));
     if (card.swipe) {
       board.presentCard('swipe', card.swipe);
-      await at('Enter PIN', '1', '2', '3', '4', 'ENTER');
+      await at(t(lang, 'pin.title'), '1', '2', '3', '4', 'ENTER');
     } else board.presentCard('tap', card.tap ?? 'visa-ok');
-    await at('Tear off copy', 'ENTER');
+    await at(t(lang, 'sale.tearOff'), 'ENTER');
     const outcome = await finish(r);
     if (outcome.kind !== 'approved') throw new Error(`the sale was not approved: ${JSON.stringify(outcome)}`);
     return { ...outcome, record: journal().find((j) => j.stan === String(outcome.stan).padStart(6, '0'))! };
@@ -158,7 +159,7 @@ export async function returnRig(options: { settings?: Partial<TerminalSettings>;
     await host?.close();
   }
 
-  return { clock, board, terminal, ctx, logs, dataDir, settings, display, shows, until, run, press, at, finish, makeSale, journal, settle, stop, host, payments, operators };
+  return { clock, board, terminal, ctx, logs, dataDir, settings, lang, display, shows, until, run, press, at, finish, makeSale, journal, settle, stop, host, payments, operators };
 }
 
 /**
