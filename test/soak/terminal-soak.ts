@@ -403,6 +403,12 @@ const screensSeen: Record<string, number> = {};
 const rss: { sales: number; kib: number }[] = [];
 /** The terminal's JS heap beside its RSS (GET /api/process): live data against what the process holds. */
 const heapSamples: { sales: number; heapUsedKiB: number; heapTotalKiB: number; externalKiB: number }[] = [];
+/**
+ * The RSS every 25 sales. One reading is noisy (V8 collects when it likes: at 100 sales one
+ * run read 194 MiB and another 155 MiB, both settling to ~145 MiB by sale 200), so the
+ * summary also gives medians: around sale 100 (75-125) and over the last 5 readings.
+ */
+const every25: { sales: number; kib: number }[] = [];
 const approvedMs: number[] = [];
 const wholeMs: number[] = [];
 let voids = 0;
@@ -489,7 +495,11 @@ for (let i = 0; i < SALES && !aborted; i++) {
     const p = await get<{ heapUsed: number; heapTotal: number; external: number }>('/api/process').catch(() => null);
     if (p) heapSamples.push({ sales: salesDone, heapUsedKiB: Math.round(p.heapUsed / 1024), heapTotalKiB: Math.round(p.heapTotal / 1024), externalKiB: Math.round(p.external / 1024) });
   }
-  if (salesDone % 25 === 0) log({ progress: salesDone, seconds: Math.round((performance.now() - salesStart) / 1000), rssKiB: rssKiB(), heap: heapSamples.at(-1), screens: screensSeen, faults, voids, stuck });
+  if (salesDone % 25 === 0) {
+    const kib = rssKiB();
+    every25.push({ sales: salesDone, kib });
+    log({ progress: salesDone, seconds: Math.round((performance.now() - salesStart) / 1000), rssKiB: kib, heap: heapSamples.at(-1), screens: screensSeen, faults, voids, stuck });
+  }
   if (!aborted && salesDone % SETTLE_EVERY === 0 && salesDone < SALES) await doSettle();
 }
 const salesSeconds = (performance.now() - salesStart) / 1000;
@@ -596,6 +606,7 @@ function fit(samples: { sales: number; kib: number }[]): { kibPerSale: number; a
   return { kibPerSale: Number(slope.toFixed(2)), at10000KiB: Math.round(my + slope * (10_000 - mx)) };
 }
 const at100 = rss.find((x) => x.sales === 100)?.kib ?? null;
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
 const line = fit(rss);
 const agree = problems.filter((p) => !p.startsWith('stuck:')).length === 0;
 const summary = {
@@ -628,6 +639,8 @@ const summary = {
       endKiB: rssEnd,
       // The target of issue 10: the RSS after the last sale against the RSS after 100 sales.
       endOfSalesOver100: at100 ? Number((rss.at(-1)!.kib / at100).toFixed(3)) : null,
+      around100MedianKiB: median(every25.filter((x) => x.sales >= 75 && x.sales <= 125).map((x) => x.kib)),
+      last5MedianKiB: median(every25.slice(-5).map((x) => x.kib)),
       hostEndKiB: hostRssEnd,
       every: RSS_EVERY,
       samples: rss.map((x) => x.kib),
