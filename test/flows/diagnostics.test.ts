@@ -35,16 +35,9 @@ async function open(settings: Partial<TerminalSettings> = {}, lang: 'en' | 'zh-C
   return term;
 }
 
-/** Virtual time in 10 ms steps, 1 ms of real time each (scrypt, sockets and fsync run on real time). */
-async function until(t: T, done: () => boolean, maxMs = 60_000): Promise<void> {
-  for (let ms = 0; ms < maxMs && !done(); ms += 10) {
-    await t.clock.advance(10);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  if (!done()) throw new Error(`not reached within ${maxMs} ms; display: ${JSON.stringify(t.display())} ${JSON.stringify(t.logs.slice(-3))}`);
-}
+const until = (t: T, done: () => boolean, maxMs = 60_000) => t.until(done, maxMs);
 
-const shows = (t: T, text: string) => () => t.display().some((l) => l.includes(text));
+const shows = (t: T, text: string) => t.shows(text);
 
 /** The supervisor's default password, the must-change notice dismissed, the menu on screen. */
 async function login(t: T): Promise<void> {

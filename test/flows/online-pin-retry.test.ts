@@ -21,16 +21,9 @@ async function open(settings = {}) {
   return term;
 }
 
-/** Virtual time in 10 ms steps, each giving 1 ms of real time to the host's socket and the journal's fsync. */
-async function until(t: T, done: () => boolean, maxMs = 120_000): Promise<void> {
-  for (let ms = 0; ms < maxMs && !done(); ms += 10) {
-    await t.clock.advance(10);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  if (!done()) throw new Error(`not reached within ${maxMs} ms; display: ${JSON.stringify(t.display())}`);
-}
+const until = (t: T, done: () => boolean, maxMs = 120_000) => t.until(done, maxMs);
 
-const shows = (t: T, text: string) => () => t.display().some((l) => l.includes(text));
+const shows = (t: T, text: string) => t.shows(text);
 const asksAgain = (t: T) => () => t.display()[0] === 'Enter PIN again';
 const records = (t: T) => t.pay!.payments.online.journal.all();
 const sales = (t: T) => t.pay!.host.ledger.view().filter((l) => l.type === 'sale');

@@ -120,6 +120,21 @@ export async function simTerminal(options: SimTerminalOptions = {}) {
     terminal,
     logs,
     display: () => [...terminal.ctx.screen.lines],
+    /**
+     * Moves virtual time in 10 ms steps until `done` holds, each step also giving 1 ms of
+     * real time to what runs on real time: the host's TCP socket and the journal's fsync. So
+     * a 30 s response timeout is 3 s of real time, and a loaded machine cannot race past a
+     * host that is answering. Throws with the display and the last log lines past `maxMs`.
+     */
+    until: async (done: () => boolean, maxMs = 120_000): Promise<void> => {
+      for (let ms = 0; ms < maxMs && !done(); ms += 10) {
+        await clock.advance(10);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      if (!done()) throw new Error(`not reached within ${maxMs} ms; display: ${JSON.stringify(terminal.ctx.screen.lines)} ${JSON.stringify(logs.slice(-3))}`);
+    },
+    /** A condition for until(): some line of the display holds `text`. */
+    shows: (text: string) => () => terminal.ctx.screen.lines.some((l) => l.includes(text)),
     press: (...keys: KeyName[]) => runUntil(clock, board.pressKeys(keys)),
     pay,
     diagnostics,

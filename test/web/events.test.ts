@@ -17,14 +17,7 @@ afterEach(async () => {
   term = null;
 });
 
-/** Virtual time in 10 ms steps, 1 ms of real time each: the host's socket and the page's WebSocket run on real time. */
-async function until(t: T, done: () => boolean, maxMs = 120_000): Promise<void> {
-  for (let ms = 0; ms < maxMs && !done(); ms += 10) {
-    await t.clock.advance(10);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  if (!done()) throw new Error(`not reached within ${maxMs} ms; display: ${JSON.stringify(t.display())}`);
-}
+const until = (t: T, done: () => boolean, maxMs = 120_000) => t.until(done, maxMs);
 
 async function serve(t: T): Promise<string> {
   server = new SimulatorServer(t.terminal, t.board, t.pay?.host.api ?? null);
