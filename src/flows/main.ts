@@ -10,6 +10,7 @@ import { chooseFromMenu, comingSoon } from './menu.js';
 import { diagnostics, type DiagnosticsContext } from './diagnostics.js';
 import { watchTransactions } from './monitor.js';
 import { operatorsMenu } from './operators.js';
+import { printOwedReceipts } from './receipt-recovery.js';
 import { refundSale } from './refund.js';
 import { reprint } from './reprint.js';
 import { readCardAgain, sale } from './sale.js';
@@ -80,6 +81,13 @@ export async function runTerminal(ctx: DiagnosticsContext, signal: AbortSignal):
   // The anomaly monitor listens to the journal for as long as the terminal runs.
   const stopMonitor = ctx.payments ? watchTransactions(ctx) : () => {};
   signal.addEventListener('abort', stopMonitor, { once: true });
+  // Receipt copies a power cut or a kill kept from their end, printed again marked REPRINT.
+  try {
+    printOwedReceipts(ctx);
+  } catch (err) {
+    // Never a reason not to sell: the journal keeps them owed, MENU 5 reprints.
+    ctx.log.error({ event: 'receipt.owedFault', err }, 'owed receipts not queued');
+  }
   while (!signal.aborted) {
     let key;
     try {

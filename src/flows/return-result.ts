@@ -40,7 +40,7 @@ export async function finishOnline(ctx: TerminalContext, signal: AbortSignal, ti
       ctx.indicators?.success();
       show(ctx, messageScreen(layout(ctx), title, [say('sale.approved'), say('sale.authCode', { code: out.authCode }), say('sale.printing')]));
       try {
-        await printTransactionReceipts(ctx, signal, receipt(out), title);
+        await printTransactionReceipts(ctx, signal, receipt(out), title, out.id);
       } catch (e) {
         if (signal.aborted) throw e;
         ctx.log.error({ event: 'return.receiptFailed', flow: title, stan: out.stan, err: e }, 'approved; no receipt');

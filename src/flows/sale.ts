@@ -628,7 +628,7 @@ async function approved(ctx: TerminalContext, signal: AbortSignal, amount: numbe
       amount,
       ...(card.chip ? { chip: card.chip } : {}),
       cvm: card.cvm,
-    });
+    }, 'sale.title', out.id);
   } catch (e) {
     if (signal.aborted) throw e;
     ctx.log.error({ event: 'sale.receiptFailed', stan: out.stan, err: e }, 'the approved sale has no receipt');

@@ -103,6 +103,12 @@ export interface JournalRecord {
    * stripe, for a transaction without a receipt, and in journals written before it was kept.
    */
   readonly chip?: JournalChip;
+  /**
+   * Which receipt copies are out (markReceipt): present once the receipt's printing began,
+   * so a copy cut short by a power cut or a kill is printed again at the next start. Absent
+   * for a transaction without a receipt and in journals written before it was kept.
+   */
+  readonly receipt?: JournalReceiptMarks;
   readonly updatedAt: string;
 }
 
@@ -123,6 +129,22 @@ export interface JournalChip {
   readonly tvr?: string;
   readonly tsi?: string;
 }
+
+/** A transaction's receipt: begun, and each copy printed to its end. */
+export interface JournalReceiptMarks {
+  readonly merchant: boolean;
+  readonly customer: boolean;
+  /** How the cardholder was verified, as the merchant copy prints it (its signature line). */
+  readonly cvm?: ReceiptCvm;
+}
+
+export type ReceiptCvm = 'signature' | 'online-pin' | 'offline-pin' | 'cdcvm' | 'none';
+const CVMS: readonly ReceiptCvm[] = ['signature', 'online-pin', 'offline-pin', 'cdcvm', 'none'];
+
+/** What markReceipt records: the receipt's printing began, or one copy came out whole. */
+export type ReceiptMark = 'started' | 'merchant' | 'customer';
+
+const RECEIPT_MARKS: readonly ReceiptMark[] = ['started', 'merchant', 'customer'];
 
 const hexOf = (min: number, max: number, v: unknown): v is string => typeof v === 'string' && new RegExp(`^[0-9A-Fa-f]{${min},${max}}$`).test(v);
 
@@ -153,7 +175,7 @@ function cleanChip(c: unknown): JournalChip | null {
 }
 
 /** What begin() is given: a new transaction, pending (its chip data comes later: setChip). */
-export type NewRecord = Omit<JournalRecord, 'chip' | 'status' | 'rrn' | 'authCode' | 'responseCode' | 'responseText' | 'reversalReason' | 'reversalCode' | 'updatedAt' | 'entryMode' | 'maskedPan' | 'panHash' | 'sealedCard' | 'reversal' | 'original'> &
+export type NewRecord = Omit<JournalRecord, 'chip' | 'receipt' | 'status' | 'rrn' | 'authCode' | 'responseCode' | 'responseText' | 'reversalReason' | 'reversalCode' | 'updatedAt' | 'entryMode' | 'maskedPan' | 'panHash' | 'sealedCard' | 'reversal' | 'original'> &
   Partial<Pick<JournalRecord, 'entryMode' | 'maskedPan' | 'panHash' | 'sealedCard' | 'reversal' | 'original'>>;
 
 /** What update() may change besides the status. */
@@ -205,6 +227,7 @@ type Event =
   | { t: 'tx'; r: JournalRecord }
   | { t: 'set'; id: string; c: RecordChange; at: string }
   | { t: 'chip'; id: string; chip: JournalChip; at: string }
+  | { t: 'rcpt'; id: string; copy: ReceiptMark; cvm?: ReceiptCvm }
   | { t: 'stan'; v: number }
   | { t: 'batch'; closed: number; opened: number; at: string };
 
@@ -333,6 +356,15 @@ export class Journal {
         this.records.set(r.id, { ...r, chip, updatedAt: e.at });
         return true;
       }
+      case 'rcpt': {
+        const r = this.records.get(e.id);
+        if (!r || !RECEIPT_MARKS.includes(e.copy)) return false;
+        const was = r.receipt ?? { merchant: false, customer: false };
+        const receipt = e.copy === 'started' ? { ...was, ...(CVMS.includes(e.cvm!) ? { cvm: e.cvm } : {}) } : { ...was, [e.copy]: true };
+        // Not updatedAt: the transaction itself did not change.
+        this.records.set(r.id, { ...r, receipt });
+        return true;
+      }
       case 'stan':
         if (!Number.isInteger(e.v) || e.v < 1 || e.v > MAX_STAN) return false;
         this.lastStan = e.v;
@@ -396,7 +428,7 @@ export class Journal {
   }
 
   private changed(e: Event): void {
-    if (e.t === 'chip') return;
+    if (e.t === 'chip' || e.t === 'rcpt') return;
     const record = e.t === 'tx' ? this.records.get(e.r.id) : e.t === 'set' ? this.records.get(e.id) : null;
     for (const l of [...this.listeners]) {
       try {
@@ -505,6 +537,37 @@ export class Journal {
       if (!clean) throw new JournalError('JOURNAL_BAD_RECORD', 'chip data must be an AID, a label, a cryptogram, TVR and TSI as a receipt prints them');
       return { event: { t: 'chip', id, chip: clean, at: this.stamp() }, result: () => this.records.get(id)! };
     });
+  }
+
+  /**
+   * Records that a transaction's receipt began printing ('started', before its first copy is
+   * submitted, with the CVM its merchant copy prints) or that one copy came out whole; its status does not move and listeners do
+   * not hear it. At start-up, a transaction whose receipt began and whose copies are not both
+   * marked is owed a copy (receiptsOwed). JournalError for an unknown id.
+   */
+  markReceipt(id: string, copy: ReceiptMark, cvm?: ReceiptCvm): Promise<JournalRecord> {
+    return this.write(() => {
+      if (!this.records.has(id)) throw new JournalError('JOURNAL_UNKNOWN', `no transaction ${id} in the journal`);
+      if (!RECEIPT_MARKS.includes(copy)) throw new JournalError('JOURNAL_BAD_RECORD', `no receipt mark ${String(copy)}`);
+      if (cvm !== undefined && (copy !== 'started' || !CVMS.includes(cvm))) throw new JournalError('JOURNAL_BAD_RECORD', 'a CVM goes with the started mark only, one a receipt prints');
+      return { event: { t: 'rcpt', id, copy, ...(cvm !== undefined ? { cvm } : {}) }, result: () => this.records.get(id)! };
+    });
+  }
+
+  /**
+   * The open batch's transactions whose receipt began printing and whose copies did not all
+   * come out (a power cut, a crash, a kill mid-receipt), oldest first, with the copies
+   * missing. Transactions from before receipts were marked have no marks and are not here.
+   */
+  receiptsOwed(batch = this.currentBatch): { record: JournalRecord; copies: ('merchant' | 'customer')[] }[] {
+    const out: { record: JournalRecord; copies: ('merchant' | 'customer')[] }[] = [];
+    for (const record of this.inBatch(batch)) {
+      const m = record.receipt;
+      if (!m) continue;
+      const copies = (['merchant', 'customer'] as const).filter((c) => !m[c]);
+      if (copies.length > 0) out.push({ record, copies });
+    }
+    return out;
   }
 
   /**

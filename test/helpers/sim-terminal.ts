@@ -46,13 +46,14 @@ export async function runUntil<T>(clock: VirtualClock, p: Promise<T>, maxMs = 60
  * The payment side of a sim terminal: the acquirer simulator on loopback TCP (real sockets,
  * virtual time), a key store loaded with its test keys, the journal in a temp directory.
  */
-async function paymentSide(clock: VirtualClock, log: Logger, settings: TerminalSettings) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sim-pay-'));
+async function paymentSide(clock: VirtualClock, log: Logger, settings: TerminalSettings, given?: string) {
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'sim-pay-'));
   // The host's books in memory: its fsyncs would run on real time against the virtual clock.
   const host = await HostSimulator.open({ dataDir: null, clock, log });
   const iso = await host.listen('127.0.0.1', 0);
   const keyStore = new KeyStore({ dataDir, serial: SIM_BOARD_SERIAL });
-  await keyStore.injectTdes(deriveIpek(SIM_TERMINAL_KEYS.bdk, SIM_TERMINAL_KEYS.initialKsn), SIM_TERMINAL_KEYS.initialKsn);
+  // A restart on the same data directory keeps the keys (and KSN) it had.
+  if (!(await keyStore.hasKeys())) await keyStore.injectTdes(deriveIpek(SIM_TERMINAL_KEYS.bdk, SIM_TERMINAL_KEYS.initialKsn), SIM_TERMINAL_KEYS.initialKsn);
   const payments = await openPayments({ dataDir, endpoint: { host: '127.0.0.1', port: iso.port }, keyStore, settings, clock, log });
   const operators = await OperatorStore.open({ file: join(dataDir, 'operators.json'), clock });
   return { dataDir, host, payments, operators };
@@ -65,6 +66,8 @@ export interface SimTerminalOptions {
   settings?: Partial<TerminalSettings>;
   board?: BoardDescription;
   payments?: boolean;
+  /** The payment side's data directory (journal, keys), for a restart on it; a new one when absent. */
+  dataDir?: string;
   /** Start the main loop (default true); false: a test runs the flow it is about itself. */
   start?: boolean;
   /**
@@ -88,7 +91,7 @@ export async function simTerminal(options: SimTerminalOptions = {}) {
     ? pino({ level: 'debug' }, pino.multistream([{ level: 'debug', stream: memory }, { level: 'debug', stream: pino.destination({ dest: logFile, sync: true, mkdir: true }) }]))
     : pino({ level: 'debug' }, memory);
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const pay = options.payments ? await paymentSide(clock, log, settings) : null;
+  const pay = options.payments ? await paymentSide(clock, log, settings, options.dataDir) : null;
   // Drivers wait on the clock while they start (the HD44780's power-on delays): keep it moving.
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const services = dataDir && logFile ? { dataDir, logFile, boardName: desc.name, version: pkg.version } : undefined;

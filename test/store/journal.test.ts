@@ -224,6 +224,44 @@ describe('Journal', () => {
     expect(j.get(a.id)!.chip).toEqual(chip);
   });
 
+  it('keeps receipt marks (markReceipt) through a reopen: the copies owed, none for a journal without marks; out of the API and the listeners', async () => {
+    let j = await openJournal();
+    const old = await j.begin(sale(j));
+    const a = await j.begin(sale(j));
+    const b = await j.begin(sale(j));
+    for (const [r, n] of [[old, 1], [a, 2], [b, 3]] as const) await j.update(r.id, { status: 'approved', rrn: `01150000000${n}`, authCode: 'A1B2C3' });
+    // A journal written before receipts were marked: nothing owed.
+    j = await reopen(j);
+    expect(j.recovery.skipped).toBe(0);
+    expect(j.receiptsOwed()).toEqual([]);
+
+    const heard: unknown[] = [];
+    j.onChange((r) => heard.push(r));
+    await j.markReceipt(a.id, 'started', 'online-pin');
+    await j.markReceipt(b.id, 'started', 'signature');
+    expect(j.receiptsOwed().map((o) => [o.record.id, o.copies])).toEqual([
+      [a.id, ['merchant', 'customer']],
+      [b.id, ['merchant', 'customer']],
+    ]);
+    await j.markReceipt(a.id, 'merchant');
+    await j.markReceipt(b.id, 'merchant');
+    await j.markReceipt(b.id, 'customer');
+    for (const jj of [j, (j = await reopen(j))]) {
+      expect(jj.receiptsOwed().map((o) => [o.record.id, o.copies])).toEqual([[a.id, ['customer']]]);
+      expect(jj.get(a.id)!.receipt).toEqual({ merchant: true, customer: false, cvm: 'online-pin' });
+      expect(jj.get(old.id)).not.toHaveProperty('receipt');
+    }
+    expect(heard).toEqual([]);
+    expect(j.recovery.skipped).toBe(0);
+    expect(j.toApi()[1]).not.toHaveProperty('receipt');
+    await expect(j.markReceipt('nobody', 'started')).rejects.toMatchObject({ code: 'JOURNAL_UNKNOWN' });
+    await expect(j.markReceipt(a.id, 'torn' as never)).rejects.toMatchObject({ code: 'JOURNAL_BAD_RECORD' });
+    await expect(j.markReceipt(a.id, 'customer', 'signature')).rejects.toMatchObject({ code: 'JOURNAL_BAD_RECORD' });
+    // Owed only in the open batch: a settled batch's receipts are not printed again at start.
+    await j.closeBatch();
+    expect(j.receiptsOwed()).toEqual([]);
+  });
+
   it('only appends: earlier bytes never change, and each update adds the same bytes however long the journal', async () => {
     const j = await openJournal();
     const growth: number[] = [];
