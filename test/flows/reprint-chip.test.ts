@@ -16,16 +16,9 @@ afterEach(async () => {
   term = null;
 });
 
-/** Virtual time in 10 ms steps, 1 ms of real time each, for the host's socket and the journal's fsync. */
-async function until(t: T, done: () => boolean, maxMs = 200_000): Promise<void> {
-  for (let ms = 0; ms < maxMs && !done(); ms += 10) {
-    await t.clock.advance(10);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  if (!done()) throw new Error(`not reached within ${maxMs} ms; display: ${JSON.stringify(t.display())}`);
-}
+const until = (t: T, done: () => boolean, maxMs = 200_000) => t.until(done, maxMs);
 
-const shows = (t: T, text: string) => () => t.display().some((l) => l.includes(text));
+const shows = (t: T, text: string) => t.shows(text);
 const idle = (t: T) => () => t.terminal.ctx.status.idle;
 const receipts = (t: T) => t.board.printer.receipts.map((r) => r.text);
 

@@ -17,21 +17,9 @@ async function open(settings = {}) {
   return term;
 }
 
-/**
- * Virtual time moves in 10 ms steps until `done` holds, each step also giving 1 ms of real
- * time to what runs on real time: the host's TCP socket and the journal's fsync. So the
- * 30 s response timeout is 3 s of real time: a loaded machine cannot race past a host that
- * is answering.
- */
-async function until(t: T, done: () => boolean, maxMs = 120_000): Promise<void> {
-  for (let ms = 0; ms < maxMs && !done(); ms += 10) {
-    await t.clock.advance(10);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  if (!done()) throw new Error(`not reached within ${maxMs} ms; display: ${JSON.stringify(t.display())}`);
-}
+const until = (t: T, done: () => boolean, maxMs = 120_000) => t.until(done, maxMs);
 
-const shows = (t: T, text: string) => () => t.display().some((l) => l.includes(text));
+const shows = (t: T, text: string) => t.shows(text);
 
 async function tapSale(t: T, amountKeys: KeyName[], cardId: string): Promise<void> {
   await t.press(...amountKeys, 'ENTER');
