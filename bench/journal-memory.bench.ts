@@ -2,7 +2,7 @@
  * What a transaction costs the terminal's memory in its journal, one JSON object a line:
  *  - journal_heap_per_open_record: a sale of the open batch (everything a void or a
  *    reversal needs: the request's fields with the chip data of field 55, the sealed card;
- *    and the receipt's chip data a reprint prints);
+ *    the receipt's chip data a reprint prints, and its printed marks);
  *  - journal_heap_per_settled_record: the same sale once its batch is settled (the journal
  *    lets go of the request's fields: Journal.retire);
  *  - journal_heap_per_settled_record_reopened: the settled sales folded back from disk at
@@ -84,6 +84,8 @@ try {
     await j.update(r.id, { status: 'approved', rrn: `1122${String(i + 1).padStart(8, '0')}`, authCode: String(i % 1_000_000).padStart(6, '0'), responseCode: '00', responseText: 'Approved' });
     // What the receipt printed, kept for a reprint (as the sale flow does after an approval).
     await j.setChip(r.id, { aid: 'A0000000041010', appLabel: 'MASTERCARD', cryptogram: { type: 'ARQC', value: hex(8) }, tvr: '0000008000', tsi: 'E800' });
+    // The receipt's marks (started, each copy out), so a receipt cut by a power loss is printed again.
+    for (const mark of ['started', 'merchant', 'customer'] as const) await j.markReceipt(r.id, mark);
   }
   const open = heap();
   await j.closeBatch();
